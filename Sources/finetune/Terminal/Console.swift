@@ -1,0 +1,51 @@
+import ArgumentParser
+import ChatDataset
+import Foundation
+import Rainbow
+
+/// Writing to the terminal: reports on standard output, diagnostics on standard error, colour only
+/// when the stream is a terminal and NO_COLOR is unset.
+enum Console {
+    static let colorOnStandardError = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Paints `text` for standard error.
+    static func paint(_ text: String, _ color: NamedColor) -> String {
+        colorOnStandardError ? text.applyingColor(color) : text
+    }
+
+    /// A finding as a compiler-style line, coloured by severity.
+    static func format(_ finding: Finding, file: String) -> String {
+        let line = finding.formatted(file: file)
+        return paint(line, finding.severity == .error ? .red : .yellow)
+    }
+
+    /// Runs `body`; a `DatasetError` (the input cannot be used at all) is printed as
+    /// `finetune: error: …` and exits with `status`.
+    static func reportingErrors<T>(exitStatus status: Int32, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatasetError {
+            err(paint("finetune: error: \(error.description)", .red))
+            throw ExitCode(status)
+        }
+    }
+}
+
+extension Int {
+    /// 1,234,567
+    var grouped: String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.groupingSeparator = ","
+        formatter.usesGroupingSeparator = true
+        return formatter.string(from: NSNumber(value: self)) ?? String(self)
+    }
+}
