@@ -13,25 +13,33 @@ public func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
             i += 8
         }
         guard i < n else { return nil }
-        let c = p[i]
-        if c < 0x80 { i += 1; continue }
-        let length: Int
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF  // allowed range of the second byte
-        switch c {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: return i
-        }
-        guard i + length <= n else { return i }
-        let second = p[i + 1]
-        guard second >= low, second <= high else { return i }
-        for k in 2..<length where p[i + k] & 0xC0 != 0x80 { return i }
+        if p[i] < 0x80 { i += 1; continue }
+        guard let length = utf8SequenceLength(p, i, n) else { return i }
         i += length
     }
     return nil
+}
+
+/// The length of the valid UTF-8 sequence starting with the non-ASCII byte at `i`, or nil when the
+/// bytes there are not valid UTF-8.
+@inline(__always)
+func utf8SequenceLength(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
+    let c = p[i]
+    let length: Int
+    var low: UInt8 = 0x80, high: UInt8 = 0xBF  // allowed range of the second byte
+    switch c {
+    case 0xC2...0xDF: length = 2
+    case 0xE0: length = 3; low = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: length = 3
+    case 0xED: length = 3; high = 0x9F
+    case 0xF0: length = 4; low = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4: length = 4; high = 0x8F
+    default: return nil
+    }
+    guard i + length <= n else { return nil }
+    let second = p[i + 1]
+    guard second >= low, second <= high else { return nil }
+    for k in 2..<length where p[i + k] & 0xC0 != 0x80 { return nil }
+    return length
 }

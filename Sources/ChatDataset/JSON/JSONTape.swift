@@ -20,7 +20,8 @@ import Foundation
 // An object's children alternate key, value; `end` of a container is the index one past its last
 // descendant, so skipping a value is O(1).
 //
-// The parser does not check UTF-8; callers validate the line first (see `UTF8Validation`).
+// UTF-8 is validated while strings are scanned (non-ASCII bytes are only legal inside strings), so
+// each byte of a line is looked at once.
 
 /// The kind of one JSON value on a tape.
 public enum JSONKind: UInt8, Sendable {
@@ -60,10 +61,13 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
     /// Zero-based byte offset into the parsed input.
     public var offset: Int
     public var message: String
+    /// True when the problem is bytes that are not UTF-8 rather than JSON syntax.
+    public var isInvalidUTF8: Bool
 
-    public init(offset: Int, message: String) {
+    public init(offset: Int, message: String, isInvalidUTF8: Bool = false) {
         self.offset = offset
         self.message = message
+        self.isInvalidUTF8 = isInvalidUTF8
     }
 }
 
@@ -134,6 +138,9 @@ public struct JSONTape: Sendable {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 i = try parseNumber(base, i, n)
             default:
+                if c >= 0x80, utf8SequenceLength(base, i, n) == nil {
+                    throw JSONSyntaxError(offset: i, message: "invalid UTF-8 (\(describe(c)))", isInvalidUTF8: true)
+                }
                 throw JSONSyntaxError(offset: i, message: "unexpected \(describe(c)); expected a JSON value")
             }
 
@@ -201,6 +208,13 @@ public struct JSONTape: Sendable {
                 nodes.append(JSONNode(kind: .string, hasEscapes: escaped, count: 0,
                                       end: Int32(nodes.count + 1), start: start + 1, stop: i))
                 return i + 1
+            }
+            if c >= 0x80 {
+                guard let length = utf8SequenceLength(p, i, n) else {
+                    throw JSONSyntaxError(offset: i, message: "invalid UTF-8 (\(describe(c)))", isInvalidUTF8: true)
+                }
+                i += length
+                continue
             }
             if c == UInt8(ascii: "\\") {
                 escaped = true
@@ -278,9 +292,9 @@ func skipWhitespace(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> Int {
     return i
 }
 
-/// Returns the index of the first `"`, `\` or control character (< 0x20) at or after `start`, or `n`.
-/// Eight bytes at a time: a byte b is flagged by the classic "has zero byte" test applied to
-/// b ^ '"', b ^ '\\' and (b - 0x20); the lowest flagged byte is always exact.
+/// Returns the index of the first `"`, `\`, control character (< 0x20) or non-ASCII byte at or after
+/// `start`, or `n`. Eight bytes at a time: a byte b is flagged by the classic "has zero byte" test
+/// applied to b ^ '"', b ^ '\\' and (b - 0x20), or by its high bit; the lowest flagged byte is exact.
 @inline(__always)
 func scanToSpecial(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> Int {
     var i = start
@@ -294,7 +308,7 @@ func scanToSpecial(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> Int {
         let zq = (q &- ones) & ~q
         let zb = (b &- ones) & ~b
         let zc = (x &- ones &* 0x20) & ~x
-        let mask = (zq | zb | zc) & highs
+        let mask = (zq | zb | zc | x) & highs
         if mask != 0 {
             return i + mask.littleEndian.trailingZeroBitCount >> 3
         }
@@ -302,7 +316,7 @@ func scanToSpecial(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> Int {
     }
     while i < n {
         let c = p[i]
-        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return i }
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return i }
         i += 1
     }
     return n

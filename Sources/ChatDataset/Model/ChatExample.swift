@@ -1,6 +1,17 @@
 /// The role of a chat message, as OpenAI's chat format names it.
 public enum Role: String, Sendable, CaseIterable, Codable {
     case system, developer, user, assistant, tool
+
+    /// A small stable number per role, for hashing.
+    var ordinal: Int {
+        switch self {
+        case .system: 1
+        case .developer: 2
+        case .user: 3
+        case .assistant: 4
+        case .tool: 5
+        }
+    }
 }
 
 /// One message of a chat example.

@@ -69,7 +69,7 @@ public struct DatasetScanner {
         var result = ScanResult(path: path, provider: options.provider, tokenLimit: analyzer.tokenLimit,
                                 findings: findings, tokenCountsAreExact: options.tokenCounter.isExact,
                                 tokenCountDescription: options.tokenCounter.description)
-        var firstLineOfContent: [Int: Int32] = [:]
+        var firstLineOfContent: [UInt64: Int32] = [:]
         var blankLines: [Int] = []
 
         do {

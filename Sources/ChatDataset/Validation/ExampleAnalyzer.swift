@@ -18,7 +18,7 @@ public struct ExampleSummary: Sendable {
     /// Tokens of the trained assistant messages: what the loss is computed on.
     public var trainedTokenCount = 0
     /// Hash of the conversation's roles and contents, for duplicate detection.
-    public var contentHash = 0
+    public var contentHash: UInt64 = 0
     /// Why the example cannot be trained on (its first error), or nil when it can.
     public var skipReason: String?
     /// The check that produced `skipReason`.
@@ -75,16 +75,15 @@ public struct ExampleAnalyzer {
         defer { for finding in report.findings { collector.add(finding) } }
         if isBlank(line) { return .blank }
 
-        if let bad = firstInvalidUTF8(line) {
-            report.error("invalid-utf8", column: characterColumn(ofByte: bad, in: line),
-                         "invalid UTF-8 (byte 0x\(String(line[bad], radix: 16, uppercase: true))); re-save the file as UTF-8")
-            return .example(report.summary)
-        }
         do {
             try tape.parse(line)
         } catch {
-            report.error("invalid-json", column: characterColumn(ofByte: error.offset, in: line),
-                         "invalid JSON: \(error.message); each line must be one complete JSON object")
+            let column = characterColumn(ofByte: error.offset, in: line)
+            if error.isInvalidUTF8 {
+                report.error("invalid-utf8", column: column, "\(error.message); re-save the file as UTF-8")
+            } else {
+                report.error("invalid-json", column: column, "invalid JSON: \(error.message); each line must be one complete JSON object")
+            }
             return .example(report.summary)
         }
         tape.nodes.withUnsafeBufferPointer { nodes in
@@ -145,7 +144,7 @@ public struct ExampleAnalyzer {
     private mutating func checkMessages(_ doc: JSONDocument, _ messages: Int, _ report: inout LineReport) {
         turns.removeAll(keepingCapacity: true)
         openCallIDs.removeAll(keepingCapacity: true)
-        var hasher = Hasher()
+        var hasher = ContentHasher()
         var tokens = tokenCounter.tokensPerExample
         var trainedTokens = 0
         var trainedMessages = 0
@@ -154,7 +153,7 @@ public struct ExampleAnalyzer {
         doc.forEachElement(of: messages) { position, index in
             let facts = checkMessage(doc, index, position: position, hasher: &hasher, &report)
             guard let role = facts.role else { return }
-            hasher.combine(role)
+            hasher.combine(UInt64(role.ordinal))
             turns.append(Turn(role: role, hasToolCalls: facts.hasToolCalls))
             let messageTokens = tokenCounter.tokensPerMessage + facts.contentTokens
             tokens += messageTokens

@@ -32,7 +32,7 @@ extension ExampleAnalyzer {
     }
 
     mutating func checkMessage(_ doc: JSONDocument, _ index: Int, position: Int,
-                               hasher: inout Hasher, _ report: inout LineReport) -> MessageFacts {
+                               hasher: inout ContentHasher, _ report: inout LineReport) -> MessageFacts {
         var facts = MessageFacts()
         guard doc[index].kind == .object else {
             report.error("message-not-object", field: field(position),
@@ -71,9 +71,9 @@ extension ExampleAnalyzer {
                          "unknown role \"\(doc.string(roleIndex))\"; use one of \(roleList)")
             return facts
         }
-        if !provider.acceptedRoles.contains(role) {
+        if !provider.accepts(role) {
             report.error("unsupported-role", field: field(position, "role"),
-                         "\(provider.displayName) does not accept \(role.rawValue) messages; use \(provider.acceptedRoles.map(\.rawValue).sorted().joined(separator: ", ")) or choose another --provider")
+                         "\(provider.displayName) does not accept \(role.rawValue) messages; use \(provider.acceptedRoles.map(\.rawValue).joined(separator: ", ")) or choose another --provider")
         }
         facts.role = role
         facts.hasToolCalls = toolCallsIndex != nil || functionCallIndex != nil
@@ -129,7 +129,7 @@ extension ExampleAnalyzer {
     /// `content`: a string, or a list of `{"type": "text", "text": …}` parts; may be absent or null
     /// only on an assistant message that calls tools.
     private func checkContent(_ doc: JSONDocument, _ contentIndex: Int?, role: Role, position: Int,
-                              facts: inout MessageFacts, hasher: inout Hasher, _ report: inout LineReport) {
+                              facts: inout MessageFacts, hasher: inout ContentHasher, _ report: inout LineReport) {
         guard let contentIndex, doc[contentIndex].kind != .null else {
             if !(role == .assistant && facts.hasToolCalls) {
                 report.error("missing-content", field: field(position),
@@ -141,7 +141,7 @@ extension ExampleAnalyzer {
         switch doc[contentIndex].kind {
         case .string:
             let span = doc.span(contentIndex)
-            hasher.combine(bytes: UnsafeRawBufferPointer(span.raw))
+            hasher.combine(bytes: span.raw)
             facts.contentTokens = tokenCounter.tokenCount(of: span)
             blank = span.rawCount == 0 || doc.isBlankString(contentIndex)
         case .array:
@@ -159,7 +159,7 @@ extension ExampleAnalyzer {
                         return
                     }
                     let span = doc.span(text)
-                    hasher.combine(bytes: UnsafeRawBufferPointer(span.raw))
+                    hasher.combine(bytes: span.raw)
                     facts.contentTokens += tokenCounter.tokenCount(of: span)
                     if span.rawCount > 0, !doc.isBlankString(text) { blank = false }
                 } else if doc.string(type, equals: "image_url") {

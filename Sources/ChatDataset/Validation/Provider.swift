@@ -11,15 +11,18 @@ public enum Provider: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Roles the provider's chat fine-tuning accepts. Together's conversational format takes system,
+    /// Whether the provider's chat fine-tuning accepts `role`. Together's conversational format takes system,
     /// user and assistant only; OpenAI's also takes developer and tool messages; the local engine's
     /// ChatML template renders all five.
-    public var acceptedRoles: Set<Role> {
+    public func accepts(_ role: Role) -> Bool {
         switch self {
-        case .together: [.system, .user, .assistant]
-        case .openai, .local: Set(Role.allCases)
+        case .together: role == .system || role == .user || role == .assistant
+        case .openai, .local: true
         }
     }
+
+    /// The roles `accepts(_:)` allows, for messages.
+    public var acceptedRoles: [Role] { Role.allCases.filter(accepts) }
 
     /// Tokens one example may hold before the provider rejects or truncates it: OpenAI's per-example
     /// training context for gpt-4o-mini and gpt-4.1 models (65,536); 8,192 for Together's common

@@ -34,12 +34,12 @@ extension ExampleAnalyzer {
 
     /// An assistant's `tool_calls`: `[{"id": …, "type": "function", "function": {"name": …, "arguments": "<JSON>"}}]`.
     mutating func checkToolCalls(_ doc: JSONDocument, _ calls: Int, position: Int,
-                                 hasher: inout Hasher, _ report: inout LineReport) {
+                                 hasher: inout ContentHasher, _ report: inout LineReport) {
         guard doc[calls].kind == .array, doc[calls].count > 0 else {
             report.error("invalid-tool-call", field: field(position, "tool_calls"), "expected a non-empty array of tool calls")
             return
         }
-        hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: doc.bytes[doc[calls].start..<doc[calls].stop])))
+        hasher.combine(bytes: UnsafeBufferPointer(rebasing: doc.bytes[doc[calls].start..<doc[calls].stop]))
         doc.forEachElement(of: calls) { number, call in
             let path = field(position, "tool_calls[\(number)]")
             guard doc[call].kind == .object else {
