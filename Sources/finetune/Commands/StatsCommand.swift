@@ -101,7 +101,7 @@ enum StatsTable {
         lines.append("  " + pad("provider", 10) + pad("model", 30) + lpad("tokens", 14) + lpad("USD", 12))
         for cost in costs {
             lines.append("  " + pad(cost.provider, 10) + pad(cost.model, 30) + lpad(cost.billedTokens.grouped, 14)
-                         + lpad(String(format: "$%.2f", cost.usd), 12))
+                         + lpad(dollars(cost.usd), 12))
         }
         if !s.skipped.isEmpty {
             lines.append("")
@@ -110,6 +110,11 @@ enum StatsTable {
             if t.skippedConversations > 10 { lines.append("  … and \((t.skippedConversations - 10).grouped) more (--json lists up to \(DatasetStatistics.skippedListLimit.grouped))") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "$12.34", or "<$0.01" for a non-zero amount that rounds to nothing.
+    static func dollars(_ amount: Double) -> String {
+        amount > 0 && amount < 0.005 ? "<$0.01" : String(format: "$%.2f", amount)
     }
 
     static func pad(_ text: String, _ width: Int) -> String {
