@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+/// Runs the real `finetune` binary, built next to the test bundle, and captures what it prints.
+enum CLI {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["FINETUNE_BIN"] { return path }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("finetune").path
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func fixture(_ name: String) -> String {
+        repositoryRoot.appendingPathComponent("Tests/ChatDatasetTests/Fixtures/\(name)").path
+    }
+
+    static func run(_ arguments: [String], in directory: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a chatty process cannot block on a full pipe.
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus,
+                      stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func scratchDirectory() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+}
+
+@Suite("finetune validate / stats / split, as a user runs them")
+struct CLITests {
+    @Test("a clean file exits 0 and says it is ready")
+    func validateClean() throws {
+        let result = try CLI.run(["validate", CLI.fixture("validate/clean.jsonl")])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("✓ ready for OpenAI: 0 errors, 0 warnings"))
+    }
+
+    @Test("errors exit 1 and are printed as FILE:LINE: error: field: message [code]")
+    func validateErrors() throws {
+        let path = CLI.fixture("validate/unknown-role.jsonl")
+        let result = try CLI.run(["validate", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(path):4: error: messages[0].role: unknown role \"bot\"; use one of system, developer, user, assistant, tool [unknown-role]"))
+        #expect(result.stderr.contains("Token counts are estimated"))
+    }
+
+    @Test("warnings alone do not fail")
+    func validateWarnings() throws {
+        let result = try CLI.run(["validate", CLI.fixture("validate/duplicate-example.jsonl")])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains(":6: warning: repeats the example on line 2"))
+    }
+
+    @Test("a file that cannot be read exits 2", arguments: ["/no/such/file.jsonl", "/tmp"])
+    func validateUnreadable(_ path: String) throws {
+        let result = try CLI.run(["validate", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("finetune: error: cannot read \(path): "))
+    }
+
+    @Test("--json prints a machine-readable report on standard output")
+    func validateJSON() throws {
+        let result = try CLI.run(["validate", CLI.fixture("validate/invalid-weight.jsonl"), "--json"])
+        #expect(result.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["ok"] as? Bool == false)
+        #expect(report["examples"] as? Int == 11)
+        #expect((report["counts_by_code"] as? [String: Int])?["invalid-weight"] == 1)
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.first?["line"] as? Int == 4)
+        #expect(findings.first?["field"] as? String == "messages[1].weight")
+    }
+
+    @Test("--provider together applies Together's rules")
+    func validateTogether() throws {
+        let result = try CLI.run(["validate", CLI.fixture("validate/invalid-turn-order.jsonl"), "--provider", "together"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[invalid-turn-order]"))
+        let bad = try CLI.run(["validate", CLI.fixture("validate/clean.jsonl"), "--provider", "azure"])
+        #expect(bad.status == 64)
+    }
+
+    @Test("stats --json holds the training_stats block and cost estimates")
+    func statsJSON() throws {
+        let result = try CLI.run(["stats", CLI.fixture("validate/clean.jsonl"), "--json", "--epochs", "2"])
+        #expect(result.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let stats = try #require(report["training_stats"] as? [String: Int])
+        #expect(stats == ["total_conversations": 10, "processed_conversations": 10, "skipped_conversations": 0,
+                          "total_messages": 32, "training_messages": 11])
+        #expect(report["epochs"] as? Int == 2)
+        let costs = try #require(report["cost_estimates"] as? [[String: Any]])
+        #expect(costs.count >= 3)
+        #expect(costs.allSatisfy { ($0["billed_tokens"] as? Int) == 2 * (report["tokens_per_epoch"] as? Int ?? -1) })
+    }
+
+    @Test("stats prints a readable table")
+    func statsTable() throws {
+        let result = try CLI.run(["stats", CLI.fixture("validate/clean.jsonl")])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("  total_conversations                 10"))
+        #expect(result.stdout.contains("Estimated training cost for 3 epochs"))
+    }
+
+    @Test("split writes the three files next to the input")
+    func split() throws {
+        let directory = try CLI.scratchDirectory()
+        let input = directory + "/data.jsonl"
+        try FileManager.default.copyItem(atPath: CLI.fixture("validate/clean.jsonl"), toPath: input)
+        let result = try CLI.run(["split", input, "--valid", "0.2", "--test", "0.1", "--seed", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("train           7"))
+        for part in ["train", "valid", "test"] {
+            #expect(FileManager.default.fileExists(atPath: "\(directory)/data_\(part).jsonl"))
+        }
+        let refused = try CLI.run(["split", input, "--valid", "0.6", "--test", "0.5"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("leave nothing for training"))
+    }
+}
