@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(
             name: "ChatDatasetTests",
             dependencies: ["ChatDataset"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "FinetuneCLITests",
