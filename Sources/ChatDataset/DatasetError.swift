@@ -17,7 +17,7 @@ public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cannotRead(let path, let reason):
             "cannot read \(path): \(reason)"
         case .notText(let path, let offset):
-            "\(path) is not a text file (binary data at byte \(offset)); expected UTF-8 JSON Lines, one chat example per line"
+            "\(path) is not a text file (binary data at byte \(offset)); expected UTF-8 text (JSON Lines, JSON or CSV)"
         case .cannotWrite(let path, let reason):
             "cannot write \(path): \(reason); nothing was written there"
         case .invalidInput(let path, let line, let message):

@@ -6,6 +6,6 @@ struct FineTune: AsyncParsableCommand {
         commandName: "finetune",
         abstract: "Prepare data, fine-tune language models and evaluate them.",
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, StatsCommand.self, SplitCommand.self, PricingCommand.self]
+        subcommands: [PrepareCommand.self, ValidateCommand.self, StatsCommand.self, SplitCommand.self, PricingCommand.self]
     )
 }

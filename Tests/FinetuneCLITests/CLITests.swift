@@ -143,3 +143,51 @@ struct CLITests {
         #expect(refused.stderr.contains("leave nothing for training"))
     }
 }
+
+@Suite("finetune prepare, and the README's example end to end")
+struct PrepareCLITests {
+    @Test("the example dataset becomes chat JSONL that validates clean, with every skip reported")
+    func examplePipeline() throws {
+        let directory = try CLI.scratchDirectory()
+        let root = CLI.repositoryRoot.path
+        let output = directory + "/pricer.jsonl"
+        let prepared = try CLI.run(["prepare", root + "/examples/pricer/items.csv",
+                                    "--template", root + "/examples/pricer/template.yaml", "-o", output])
+        #expect(prepared.status == 0, "\(prepared.stderr)")
+        #expect(prepared.stderr.contains("Prepared 394 examples from 400 records"))
+        #expect(prepared.stderr.contains("skipped 3: empty value for 'price' (lines 44, 194, 342)"))
+        #expect(prepared.stderr.contains("skipped 2: empty value for 'description' (lines 100, 257)"))
+        #expect(prepared.stderr.contains("skipped 1: filtered out by --where 'price > 0' (line 382)"))
+
+        let validated = try CLI.run(["validate", output])
+        #expect(validated.status == 0)
+        #expect(validated.stderr.contains("394 examples, 394 usable"))
+
+        let stats = try CLI.run(["stats", output, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let training = try #require(report["training_stats"] as? [String: Int])
+        #expect(training["processed_conversations"] == 394)
+        #expect(training["training_messages"] == 394)
+        #expect(training["total_messages"] == 3 * 394)
+    }
+
+    @Test("a truncated CSV stops with the file and line, and writes nothing")
+    func unterminatedCSV() throws {
+        let directory = try CLI.scratchDirectory()
+        let output = directory + "/out.jsonl"
+        let result = try CLI.run(["prepare", CLI.fixture("prepare/unterminated.csv"), "-o", output,
+                                  "--user", "{{title}}", "--assistant", "{{price}}"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("finetune: error: \(CLI.fixture("prepare/unterminated.csv")):"))
+        #expect(result.stderr.contains("never closed"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
+    @Test("missing templates are refused with a sentence saying what to give")
+    func missingTemplate() throws {
+        let result = try CLI.run(["prepare", CLI.fixture("prepare/items.csv"), "-o", "/tmp/x.jsonl"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("give --template FILE.yaml, or --user and --assistant templates"))
+    }
+}

@@ -69,10 +69,9 @@ public struct SplitReport: Sendable, Codable {
 public enum DatasetSplitter {
     /// The file a part is written to.
     public static func outputPath(for part: SplitPart, input: String, directory: String?) -> String {
-        let url = URL(fileURLWithPath: input)
-        let stem = url.deletingPathExtension().lastPathComponent
-        let folder = directory ?? url.deletingLastPathComponent().path
-        return folder + "/" + stem + "_" + part.rawValue + ".jsonl"
+        let name = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + "_" + part.rawValue + ".jsonl"
+        let folder = directory ?? (input as NSString).deletingLastPathComponent
+        return folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
     }
 
     /// Splits `path` as `options` say.
