@@ -75,14 +75,18 @@ public enum DatasetSplitter {
     }
 
     /// Splits `path` as `options` say.
+    /// - Parameter progress: called now and then with (bytes done, bytes in all) over both passes.
     /// - Throws: `DatasetError` when the file cannot be read, the fractions leave no training data,
     ///   or an output cannot be written (in which case no output file is left behind).
-    public static func split(path: String, options: SplitOptions) throws(DatasetError) -> SplitReport {
+    public static func split(path: String, options: SplitOptions,
+                             progress: ((Int, Int?) -> Void)? = nil) throws(DatasetError) -> SplitReport {
         guard options.validFraction >= 0, options.testFraction >= 0,
               options.validFraction + options.testFraction < 1 else {
             throw .invalidArgument("--valid and --test must be fractions between 0 and 1 that leave room for training data (got \(options.validFraction) and \(options.testFraction))")
         }
-        let examples = try readExamples(path: path, stratifyBy: options.stratifyBy)
+        let examples = try readExamples(path: path, stratifyBy: options.stratifyBy) { done, total in
+            progress?(done, total.map { 2 * $0 })
+        }
         let assignment = try assign(examples, options: options)
 
         var parts: [SplitPart] = [.train, .valid]
@@ -103,7 +107,8 @@ public enum DatasetSplitter {
         var index = 0
         let reader = try LineReader(path: path)
         do {
-            try reader.forEachLine { line, _ in
+            try reader.forEachLine { line, number in
+                if number & 0x3FFF == 0 { progress?(reader.bytesRead + (reader.fileSize ?? 0), reader.fileSize.map { 2 * $0 }) }
                 guard !isBlankLine(line) else { return }
                 guard index < assignment.parts.count else {
                     throw DatasetError.invalidInput(path: path, line: nil, message: "the file changed while it was being split; run split again")

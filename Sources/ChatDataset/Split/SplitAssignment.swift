@@ -22,7 +22,8 @@ struct SplitAssignment {
 extension DatasetSplitter {
     static let missingStratum = "(missing)"
 
-    static func readExamples(path: String, stratifyBy: String?) throws(DatasetError) -> ExampleGroups {
+    static func readExamples(path: String, stratifyBy: String?,
+                             progress: (Int, Int?) -> Void) throws(DatasetError) -> ExampleGroups {
         var groups = ExampleGroups()
         var groupOfHash: [UInt64: Int32] = [:]
         var stratumOfName: [String: Int32] = [:]
@@ -31,6 +32,7 @@ extension DatasetSplitter {
         let reader = try LineReader(path: path)
         do {
             try reader.forEachLine { line, number in
+                if number & 0x3FFF == 0 { progress(reader.bytesRead, reader.fileSize) }
                 guard case .example(let summary) = analyzer.analyze(line: line, number: number, into: &ignored) else {
                     groups.blankLines += 1
                     return

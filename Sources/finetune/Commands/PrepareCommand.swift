@@ -108,6 +108,8 @@ struct PrepareCommand: ParsableCommand {
     }
 
     func run() throws {
+        let progress = ProgressBar(label: "preparing \(input)", unit: .records)
+        defer { progress.finish() }
         let report = try Console.reportingErrors(exitStatus: 1) {
             let filters = try conditions.map { (text) throws(DatasetError) in try RecordFilter(parsing: text) }
             let mode: PrepareOptions.Mode
@@ -120,8 +122,9 @@ struct PrepareCommand: ParsableCommand {
             }
             let options = PrepareOptions(mode: mode, format: format, filters: filters, limit: limit,
                                          shuffleSeed: shuffle ? seed ?? 42 : nil, allowEmpty: allowEmpty)
-            return try DatasetPreparer(options: options).run(input: input, output: output)
+            return try DatasetPreparer(options: options).run(input: input, output: output) { progress.update($0, nil) }
         }
+        progress.finish()
         for line in Self.summary(report, output: output) { Console.err(line) }
     }
 

@@ -49,9 +49,12 @@ struct SplitCommand: ParsableCommand {
     func run() throws {
         let options = SplitOptions(validFraction: valid, testFraction: test, seed: seed,
                                    stratifyBy: stratifyBy, outputDirectory: outputDir)
+        let progress = ProgressBar(label: "splitting \(file)")
+        defer { progress.finish() }
         let report = try Console.reportingErrors(exitStatus: 1) {
-            try DatasetSplitter.split(path: file, options: options)
+            try DatasetSplitter.split(path: file, options: options, progress: progress.update)
         }
+        progress.finish()
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -30,6 +30,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressBar(label: "reading \(file)")
+        defer { progress.finish() }
         let (stats, table, tableSource) = try Console.reportingErrors(exitStatus: 2) {
             let stats = try DatasetStatistics.compute(path: file, options: providerOptions.scanOptions, progress: progress.update)
             let (table, source) = try PricingTable.load(explicitPath: pricing)

@@ -23,6 +23,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressBar(label: "validating \(file)")
+        defer { progress.finish() }
         let result = try Console.reportingErrors(exitStatus: 2) {
             try DatasetScanner(options: providerOptions.scanOptions).scan(path: file, progress: progress.update)
         }

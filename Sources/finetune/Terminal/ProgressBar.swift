@@ -5,14 +5,19 @@ import Foundation
 ///
 ///     validating train.jsonl [██████████░░░░░░░░░░]  52%  532/1024 MB  412 MB/s  ETA 1s
 final class ProgressBar {
+    /// What `update` counts.
+    enum Unit { case bytes, records }
+
     private let label: String
+    private let unit: Unit
     private let enabled: Bool
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drew = false
 
-    init(label: String) {
+    init(label: String, unit: Unit = .bytes) {
         self.label = label
+        self.unit = unit
         enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["FINETUNE_NO_PROGRESS"] == nil
     }
 
@@ -30,11 +35,11 @@ final class ProgressBar {
             let width = 20
             let filled = Int(fraction * Double(width))
             line += "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "]"
-            line += String(format: " %3d%%  %@/%@", Int(fraction * 100), Self.megabytes(done), Self.megabytes(total))
+            line += String(format: " %3d%%  %@/%@", Int(fraction * 100), amount(done), amount(total))
             let remaining = rate > 0 ? Double(total - done) / rate : 0
-            line += String(format: "  %@/s  ETA %@", Self.megabytes(Int(rate)), Self.duration(remaining))
+            line += String(format: "  %@/s  ETA %@", amount(Int(rate)), Self.duration(remaining))
         } else {
-            line += String(format: "%@  %@/s", Self.megabytes(done), Self.megabytes(Int(rate)))
+            line += String(format: "%@  %@/s", amount(done), amount(Int(rate)))
         }
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         drew = true
@@ -45,6 +50,10 @@ final class ProgressBar {
         guard drew else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         drew = false
+    }
+
+    private func amount(_ count: Int) -> String {
+        unit == .bytes ? Self.megabytes(count) : "\(count.grouped) records"
     }
 
     static func megabytes(_ bytes: Int) -> String {
