@@ -5,10 +5,9 @@ import Testing
 /// Files that are not what they should be: each gets a clear error, never a crash or a hang.
 @Suite("bad input")
 struct BadInputTests {
+    /// A path named `name` in a new, empty scratch directory.
     static func scratch(_ name: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent(name).path
+        try PrepareFixtures.scratchDirectory() + "/" + name
     }
 
     @Test("a file that does not exist cannot be read, and the error says so")

@@ -56,10 +56,7 @@ struct SplitCommand: ParsableCommand {
         }
         progress.finish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Console.out(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try Console.printJSON(report)
             return
         }
         let total = report.counts.train + report.counts.valid + report.counts.test

@@ -41,10 +41,7 @@ struct StatsCommand: ParsableCommand {
         if json {
             let report = StatsJSON(statistics: stats, epochs: epochs,
                                    pricing: .init(asOf: table.asOf, source: tableSource), costEstimates: costs)
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Console.out(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try Console.printJSON(report)
         } else {
             Console.out(StatsTable.render(stats, costs: costs, epochs: epochs, asOf: table.asOf, tableSource: tableSource))
         }

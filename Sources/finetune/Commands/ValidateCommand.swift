@@ -29,7 +29,7 @@ struct ValidateCommand: ParsableCommand {
         }
         progress.finish()
         if json {
-            Console.out(try ValidationJSON(result).encoded())
+            try Console.printJSON(ValidationJSON(result))
         } else {
             printReport(result)
         }
@@ -90,12 +90,5 @@ struct ValidationJSON: Encodable {
         countsByCode = result.findings.countsByCode
         findings = result.findings.kept
         findingsOmitted = result.findings.omittedByCode
-    }
-
-    func encoded() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -16,6 +16,14 @@ enum Console {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Prints `value` on standard output as pretty JSON with snake_case keys (the `--json` reports).
+    static func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        out(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
     /// Paints `text` for standard error.
     static func paint(_ text: String, _ color: NamedColor) -> String {
         colorOnStandardError ? text.applyingColor(color) : text
