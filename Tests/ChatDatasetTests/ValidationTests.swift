@@ -72,11 +72,14 @@ struct ValidationCheckTests {
         CheckCase(code: "too-few-examples", severity: .error, line: nil, field: "", message: "only 3 examples; fine-tuning needs at least 10"),
         CheckCase(code: "too-few-examples", severity: .warning, line: nil, field: "", message: "only 3 examples", provider: .local),
         CheckCase(code: "blank-line", severity: .warning, line: 3, field: "", message: "blank line"),
+        CheckCase(code: "missing-user-message", severity: .warning, line: 4, field: "messages", message: "the conversation has no user message"),
+        CheckCase(code: "file-extension", severity: .warning, line: nil, field: "", message: "the file name does not end in .jsonl"),
     ]
 
     @Test("the fixture triggers the check at the right line and field, with the message", arguments: cases)
     func check(_ expected: CheckCase) throws {
-        let result = try ValidateFixtures.scan("\(expected.code).jsonl", provider: expected.provider)
+        let name = expected.code == "file-extension" ? "clean.json.txt" : "\(expected.code).jsonl"
+        let result = try ValidateFixtures.scan(name, provider: expected.provider)
         let found = result.findings.kept.filter { $0.code == expected.code }
         let finding = try #require(found.first, "no \(expected.code) finding; got \(result.findings.kept.map(\.code))")
         #expect(found.count == 1)
@@ -129,7 +132,7 @@ struct ValidationCheckTests {
             Issue.record("expected an example")
             return
         }
-        #expect(collector.kept.map(\.code) == ["unknown-role", "invalid-weight", "assistant-first"])
+        #expect(collector.kept.map(\.code) == ["unknown-role", "invalid-weight", "assistant-first", "missing-user-message"])
         #expect(summary.skipCode == "unknown-role")
         #expect(summary.skipReason == "messages[0].role: unknown role \"bot\"; use one of system, developer, user, assistant, tool")
     }

@@ -75,6 +75,7 @@ public final class AtomicFileWriter {
     private func flush() throws(DatasetError) {
         var offset = 0
         while offset < buffer.count {
+            // offset < buffer.count, so the buffer is not empty and has a base address.
             let written = buffer.withUnsafeBytes { raw in
                 Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
             }

@@ -39,6 +39,7 @@ public struct JSONDocument {
         guard node.kind == .string else { return false }
         if node.hasEscapes { return string(index) == literal.description }
         let length = node.stop - node.start
+        // A node exists only for parsed bytes, so `bytes` is not empty here.
         return length == literal.utf8CodeUnitCount
             && memcmp(bytes.baseAddress! + node.start, literal.utf8Start, length) == 0
     }

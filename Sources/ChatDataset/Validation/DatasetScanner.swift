@@ -109,6 +109,10 @@ public struct DatasetScanner {
     }
 
     private func addFileFindings(_ findings: inout FindingCollector, reader: LineReader, result: ScanResult, blankLines: [Int]) {
+        if !result.path.lowercased().hasSuffix(".jsonl") {
+            findings.add(Finding(.warning, "file-extension", line: nil,
+                                 "the file name does not end in .jsonl, which OpenAI and Together expect for fine-tuning files; rename it before uploading"))
+        }
         if reader.sawByteOrderMark {
             findings.add(Finding(.warning, "byte-order-mark", line: 1,
                                  "the file starts with a UTF-8 byte-order mark, which some providers reject; save it as UTF-8 without BOM"))

@@ -222,6 +222,10 @@ public struct ExampleAnalyzer {
                 }
             }
         }
+        if !turns.contains(where: { $0.role == .user }) {
+            report.warning("missing-user-message", field: "messages",
+                           "the conversation has no user message; add the user's turn that the assistant answers")
+        }
         if last.role != .assistant {
             report.warning("trailing-message", field: "messages[\(turns.count - 1)]",
                            "the last message is a \(last.role.rawValue) message and is never trained on; end each example with the assistant's reply")
