@@ -8,7 +8,7 @@ import Foundation
 ///
 /// ```swift
 /// let reader = try LineReader(path: "train.jsonl")
-/// try reader.forEachLine { line, number in print(number, line.count) }
+/// try reader.forEachLine { (line, number) throws(DatasetError) in print(number, line.count) }
 /// ```
 public final class LineReader {
     public let path: String
@@ -66,7 +66,7 @@ public final class LineReader {
     /// - Parameter rejectBinary: fail with `DatasetError.notText` when the first 64 KiB hold a NUL byte.
     /// - Throws: `DatasetError` on read failures, or whatever `body` throws.
     public func forEachLine(rejectBinary: Bool = true,
-                            _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+                            _ body: (UnsafeBufferPointer<UInt8>, Int) throws(DatasetError) -> Void) throws(DatasetError) {
         var capacity = chunkSize
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
@@ -143,4 +143,9 @@ public final class LineReader {
             }
         }
     }
+}
+
+/// Whether a line (without its ending) holds only spaces, tabs or carriage returns.
+public func isBlankLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
 }

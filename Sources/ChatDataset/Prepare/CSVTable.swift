@@ -45,13 +45,7 @@ public struct CSVTable: Sendable, Equatable {
     public init(path: String) throws(DatasetError) {
         var parser = CSVParser(path: path)
         let reader = try LineReader(path: path)
-        do {
-            try reader.forEachLine { line, number in try parser.consume(line, number: number) }
-        } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw DatasetError.cannotRead(path: path, reason: "\(error)")
-        }
+        try reader.forEachLine { (line, number) throws(DatasetError) in try parser.consume(line, number: number) }
         (header, rows) = try parser.finish()
     }
 

@@ -142,27 +142,21 @@ public enum RecordSource {
     static func jsonLines(path: String) throws(DatasetError) -> RecordSet {
         var records: [SourceRecord] = []
         let reader = try LineReader(path: path)
-        do {
-            try reader.forEachLine { line, number in
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-                if let bad = firstInvalidUTF8(line) {
-                    throw DatasetError.invalidInput(path: path, line: number, message: "invalid UTF-8 at column \(bad + 1); save the file as UTF-8")
-                }
-                let value: JSONValue
-                do throws(JSONSyntaxError) {
-                    value = try JSONValue(parsing: line)
-                } catch {
-                    throw DatasetError.invalidInput(path: path, line: number, message: "invalid JSON at column \(error.offset + 1): \(error.message)")
-                }
-                guard case .object = value else {
-                    throw DatasetError.invalidInput(path: path, line: number, message: "the line holds \(value.kind.noun); expected one JSON object per line, such as {\"title\": \"…\"}")
-                }
-                records.append(SourceRecord(value: value, line: number))
+        try reader.forEachLine { (line, number) throws(DatasetError) in
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            if let bad = firstInvalidUTF8(line) {
+                throw DatasetError.invalidInput(path: path, line: number, message: "invalid UTF-8 at column \(bad + 1); save the file as UTF-8")
             }
-        } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw .cannotRead(path: path, reason: "\(error)")
+            let value: JSONValue
+            do throws(JSONSyntaxError) {
+                value = try JSONValue(parsing: line)
+            } catch {
+                throw DatasetError.invalidInput(path: path, line: number, message: "invalid JSON at column \(error.offset + 1): \(error.message)")
+            }
+            guard case .object = value else {
+                throw DatasetError.invalidInput(path: path, line: number, message: "the line holds \(value.kind.noun); expected one JSON object per line, such as {\"title\": \"…\"}")
+            }
+            records.append(SourceRecord(value: value, line: number))
         }
         return RecordSet(format: .jsonl, records: records)
     }
@@ -174,15 +168,9 @@ public enum RecordSource {
 func readWholeTextFile(_ path: String) throws(DatasetError) -> [UInt8] {
     var bytes: [UInt8] = []
     let reader = try LineReader(path: path)
-    do {
-        try reader.forEachLine { line, _ in
-            bytes.append(contentsOf: line)
-            bytes.append(0x0A)
-        }
-    } catch let error as DatasetError {
-        throw error
-    } catch {
-        throw .cannotRead(path: path, reason: "\(error)")
+    try reader.forEachLine { (line, _) throws(DatasetError) in
+        bytes.append(contentsOf: line)
+        bytes.append(0x0A)
     }
     return bytes
 }

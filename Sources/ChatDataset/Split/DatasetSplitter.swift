@@ -106,22 +106,16 @@ public enum DatasetSplitter {
         // Second pass: copy each line, byte for byte, to its part.
         var index = 0
         let reader = try LineReader(path: path)
-        do {
-            try reader.forEachLine { line, number in
-                if number & 0x3FFF == 0 { progress?(reader.bytesRead + (reader.fileSize ?? 0), reader.fileSize.map { 2 * $0 }) }
-                guard !isBlankLine(line) else { return }
-                guard index < assignment.parts.count else {
-                    throw DatasetError.invalidInput(path: path, line: nil, message: "the file changed while it was being split; run split again")
-                }
-                let writer = writers[assignment.parts[index]] ?? writers[.train]
-                try writer?.write(line)
-                try writer?.write(CollectionOfOne(UInt8(ascii: "\n")))
-                index += 1
+        try reader.forEachLine { (line, number) throws(DatasetError) in
+            if number & 0x3FFF == 0 { progress?(reader.bytesRead + (reader.fileSize ?? 0), reader.fileSize.map { 2 * $0 }) }
+            guard !isBlankLine(line) else { return }
+            guard index < assignment.parts.count else {
+                throw DatasetError.invalidInput(path: path, line: nil, message: "the file changed while it was being split; run split again")
             }
-        } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw .cannotRead(path: path, reason: "\(error)")
+            let writer = writers[assignment.parts[index]] ?? writers[.train]
+            try writer?.write(line)
+            try writer?.write(CollectionOfOne(UInt8(ascii: "\n")))
+            index += 1
         }
         guard index == assignment.parts.count else {
             throw .invalidInput(path: path, line: nil, message: "the file changed while it was being split; run split again")
@@ -130,9 +124,5 @@ public enum DatasetSplitter {
 
         return SplitReport(counts: assignment.counts, files: files, strata: assignment.strata,
                            duplicatesKeptTogether: examples.duplicates, blankLinesDropped: examples.blankLines)
-    }
-
-    static func isBlankLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 }

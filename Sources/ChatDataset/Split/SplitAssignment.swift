@@ -30,44 +30,38 @@ extension DatasetSplitter {
         var analyzer = ExampleAnalyzer(provider: .local)
         var ignored = FindingCollector(limitPerCode: 0)
         let reader = try LineReader(path: path)
-        do {
-            try reader.forEachLine { line, number in
-                if number & 0x3FFF == 0 { progress(reader.bytesRead, reader.fileSize) }
-                guard case .example(let summary) = analyzer.analyze(line: line, number: number, into: &ignored) else {
-                    groups.blankLines += 1
-                    return
-                }
-                var hash = summary.contentHash
-                if !summary.isUsable {
-                    // Lines that are not valid examples are grouped by their exact bytes.
-                    var hasher = ContentHasher()
-                    hasher.combine(bytes: line)
-                    hash = hasher.finalize()
-                }
-                if let group = groupOfHash[hash] {
-                    groups.groupOfExample.append(group)
-                    groups.groupSize[Int(group)] += 1
-                    groups.duplicates += 1
-                    return
-                }
-                let group = Int32(groups.groupSize.count)
-                groupOfHash[hash] = group
-                groups.groupOfExample.append(group)
-                groups.groupSize.append(1)
-                let name = stratifyBy.map { stratumName(of: line, path: $0) } ?? ""
-                if let stratum = stratumOfName[name] {
-                    groups.groupStratum.append(stratum)
-                } else {
-                    let stratum = Int32(groups.strataNames.count)
-                    stratumOfName[name] = stratum
-                    groups.strataNames.append(name)
-                    groups.groupStratum.append(stratum)
-                }
+        try reader.forEachLine { (line, number) throws(DatasetError) in
+            if number & 0x3FFF == 0 { progress(reader.bytesRead, reader.fileSize) }
+            guard case .example(let summary) = analyzer.analyze(line: line, number: number, into: &ignored) else {
+                groups.blankLines += 1
+                return
             }
-        } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw .cannotRead(path: path, reason: "\(error)")
+            var hash = summary.contentHash
+            if !summary.isUsable {
+                // Lines that are not valid examples are grouped by their exact bytes.
+                var hasher = ContentHasher()
+                hasher.combine(bytes: line)
+                hash = hasher.finalize()
+            }
+            if let group = groupOfHash[hash] {
+                groups.groupOfExample.append(group)
+                groups.groupSize[Int(group)] += 1
+                groups.duplicates += 1
+                return
+            }
+            let group = Int32(groups.groupSize.count)
+            groupOfHash[hash] = group
+            groups.groupOfExample.append(group)
+            groups.groupSize.append(1)
+            let name = stratifyBy.map { stratumName(of: line, path: $0) } ?? ""
+            if let stratum = stratumOfName[name] {
+                groups.groupStratum.append(stratum)
+            } else {
+                let stratum = Int32(groups.strataNames.count)
+                stratumOfName[name] = stratum
+                groups.strataNames.append(name)
+                groups.groupStratum.append(stratum)
+            }
         }
         if groups.groupOfExample.isEmpty {
             throw .invalidInput(path: path, line: nil, message: "the file holds no examples to split")

@@ -69,35 +69,29 @@ public struct DatasetScanner {
         var result = ScanResult(path: path, provider: options.provider, tokenLimit: analyzer.tokenLimit,
                                 findings: findings, tokenCountsAreExact: options.tokenCounter.isExact,
                                 tokenCountDescription: options.tokenCounter.description)
-        var firstLineOfContent: [UInt64: Int32] = [:]
+        var firstLineOfContent: [UInt64: Int] = [:]
         var blankLines: [Int] = []
 
-        do {
-            try reader.forEachLine { line, number in
-                if number & 0x3FFF == 0 { progress?(reader.bytesRead, reader.fileSize) }
-                switch analyzer.analyze(line: line, number: number, into: &findings) {
-                case .blank:
-                    blankLines.append(number)
-                case .example(let summary):
-                    result.exampleCount += 1
-                    if summary.isUsable {
-                        result.usableCount += 1
-                        let first = firstLineOfContent[summary.contentHash]
-                        if let first {
-                            result.duplicateCount += 1
-                            findings.add(Finding(.warning, "duplicate-example", line: number,
-                                                 "repeats the example on line \(first); duplicates over-weight one example — remove the copy"))
-                        } else {
-                            firstLineOfContent[summary.contentHash] = Int32(truncatingIfNeeded: number)
-                        }
+        try reader.forEachLine { (line, number) throws(DatasetError) in
+            if number & 0x3FFF == 0 { progress?(reader.bytesRead, reader.fileSize) }
+            switch analyzer.analyze(line: line, number: number, into: &findings) {
+            case .blank:
+                blankLines.append(number)
+            case .example(let summary):
+                result.exampleCount += 1
+                if summary.isUsable {
+                    result.usableCount += 1
+                    let first = firstLineOfContent[summary.contentHash]
+                    if let first {
+                        result.duplicateCount += 1
+                        findings.add(Finding(.warning, "duplicate-example", line: number,
+                                             "repeats the example on line \(first); duplicates over-weight one example — remove the copy"))
+                    } else {
+                        firstLineOfContent[summary.contentHash] = number
                     }
-                    onExample(summary)
                 }
+                onExample(summary)
             }
-        } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw DatasetError.cannotRead(path: path, reason: "\(error)")
         }
         progress?(reader.bytesRead, reader.fileSize)
 

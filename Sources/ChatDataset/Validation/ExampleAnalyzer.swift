@@ -73,7 +73,7 @@ public struct ExampleAnalyzer {
                                  into collector: inout FindingCollector) -> LineOutcome {
         var report = LineReport(line: number)
         defer { for finding in report.findings { collector.add(finding) } }
-        if isBlank(line) { return .blank }
+        if isBlankLine(line) { return .blank }
 
         do {
             try tape.parse(line)
@@ -91,10 +91,6 @@ public struct ExampleAnalyzer {
             checkExample(document, &report)
         }
         return .example(report.summary)
-    }
-
-    private func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     /// Top level: `{"messages": [...], "tools": [...], "parallel_tool_calls": bool}`.
