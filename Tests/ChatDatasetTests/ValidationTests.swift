@@ -72,6 +72,7 @@ struct ValidationCheckTests {
         CheckCase(code: "too-few-examples", severity: .error, line: nil, field: "", message: "only 3 examples; fine-tuning needs at least 10"),
         CheckCase(code: "too-few-examples", severity: .warning, line: nil, field: "", message: "only 3 examples", provider: .local),
         CheckCase(code: "blank-line", severity: .warning, line: 3, field: "", message: "blank line"),
+        CheckCase(code: "invalid-parallel-tool-calls", severity: .error, line: 4, field: "parallel_tool_calls", message: "expected true or false, found a string"),
         CheckCase(code: "missing-user-message", severity: .warning, line: 4, field: "messages", message: "the conversation has no user message"),
         CheckCase(code: "file-extension", severity: .warning, line: nil, field: "", message: "the file name does not end in .jsonl"),
     ]
