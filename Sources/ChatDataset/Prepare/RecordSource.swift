@@ -102,15 +102,16 @@ public enum RecordSource {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }) {
             throw .invalidInput(path: path, line: nil, message: "the file is empty; expected a JSON array of objects, [{…}, {…}]")
         }
-        if let bad = bytes.withUnsafeBufferPointer(firstInvalidUTF8) {
-            throw .invalidInput(path: path, line: position(bad).line, message: "invalid UTF-8 at column \(position(bad).column); save the file as UTF-8")
-        }
         var tape = JSONTape()
         return try bytes.withUnsafeBufferPointer { (buffer) throws(DatasetError) -> RecordSet in
             do throws(JSONSyntaxError) {
                 try tape.parse(buffer)
             } catch {
                 let (line, column) = position(error.offset)
+                // The parser checks UTF-8 as it scans, so one pass finds both kinds of problem.
+                if error.isInvalidUTF8 {
+                    throw .invalidInput(path: path, line: line, message: "invalid UTF-8 at column \(column); save the file as UTF-8")
+                }
                 var message = error.offset >= bytes.count ? "the file ends inside a JSON value; it may be truncated"
                                                           : error.message
                 if error.message.contains("after the end of the JSON value") {
@@ -143,15 +144,15 @@ public enum RecordSource {
         var records: [SourceRecord] = []
         let reader = try LineReader(path: path)
         try reader.forEachLine { (line, number) throws(DatasetError) in
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            if let bad = firstInvalidUTF8(line) {
-                throw DatasetError.invalidInput(path: path, line: number, message: "invalid UTF-8 at column \(bad + 1); save the file as UTF-8")
-            }
+            if isBlankLine(line) { return }
             let value: JSONValue
             do throws(JSONSyntaxError) {
                 value = try JSONValue(parsing: line)
             } catch {
-                throw DatasetError.invalidInput(path: path, line: number, message: "invalid JSON at column \(error.offset + 1): \(error.message)")
+                // The parser checks UTF-8 as it scans, so one pass finds both kinds of problem.
+                let message = error.isInvalidUTF8 ? "invalid UTF-8 at column \(error.offset + 1); save the file as UTF-8"
+                                                  : "invalid JSON at column \(error.offset + 1): \(error.message)"
+                throw DatasetError.invalidInput(path: path, line: number, message: message)
             }
             guard case .object = value else {
                 throw DatasetError.invalidInput(path: path, line: number, message: "the line holds \(value.kind.noun); expected one JSON object per line, such as {\"title\": \"…\"}")
