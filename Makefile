@@ -2,11 +2,19 @@
 SWIFT    ?= swift
 OUT      ?= examples/out
 FINETUNE  = $(shell $(SWIFT) build -c release --show-bin-path)/finetune
+MODEL    ?= smollm2-135m-instruct
+# OpenBLAS picks its kernels when it loads; the finetune binary sets this for itself, the test
+# runner needs it from here (see Sources/TensorCore/BLASEnvironment.swift).
+export OPENBLAS_CORETYPE := $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || (grep -q avx2 /proc/cpuinfo 2>/dev/null && echo Haswell))
 
-.PHONY: build example test bench clean
+.PHONY: setup build example test bench clean
+
+## Install the system libraries finetune needs (libopenblas-dev), if missing.
+setup:
+	scripts/setup.sh
 
 ## Build the release binary (.build/release/finetune).
-build:
+build: setup
 	$(SWIFT) build -c release --product finetune
 
 ## Prepare, validate, split and summarise the example dataset (examples/pricer).
@@ -16,15 +24,21 @@ example: build
 	$(FINETUNE) validate $(OUT)/pricer.jsonl
 	$(FINETUNE) split $(OUT)/pricer.jsonl --valid 0.1 --test 0.1 --seed 42
 	$(FINETUNE) stats $(OUT)/pricer_train.jsonl --epochs 3
+	$(FINETUNE) models pull $(MODEL)
+	$(FINETUNE) chat $(MODEL) --temperature 0 --max-tokens 64 \
+	    "What is the capital of France?"
 
-## Run every test.
-test:
+## Run every test (fetches the default model first: the reference tests run on it).
+test: setup
 	$(SWIFT) build --build-tests
+	$$($(SWIFT) build --show-bin-path)/finetune models pull $(MODEL)
 	$(SWIFT) test --skip-build
 
 ## Run the benchmarks (generates a 1 GB file under .bench/ the first time).
 bench: build
 	bench/validate_bench.sh
+	$(FINETUNE) models pull $(MODEL)
+	bench/generate_bench.sh $(MODEL)
 
 clean:
 	rm -rf .build $(OUT) .bench

@@ -1,23 +1,32 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The numeric targets are optimised even in debug builds: `make test` builds in debug, and a
+/// model forward pass at -Onone is too slow to test on the real model.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "finetune",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "finetune", targets: ["finetune"]),
         .library(name: "ChatDataset", targets: ["ChatDataset"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "LanguageModel", targets: ["LanguageModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .executableTarget(
             name: "finetune",
             dependencies: [
-                "ChatDataset",
+                "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "ModelHub", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Rainbow", package: "Rainbow"),
             ]
@@ -26,11 +35,60 @@ let package = Package(
             name: "ChatDataset",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // BLAS: Debian's OpenBLAS (libopenblas-dev) on Linux, Accelerate on macOS (see shim.h).
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The inner loops: quantized dot products, norms, RoPE, attention, the thread pool.
+        .target(
+            name: "TensorKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        .target(
+            name: "TensorCore",
+            dependencies: ["CBLAS", "TensorKernels"],
+            swiftSettings: optimized,
+            linkerSettings: [
+                .linkedLibrary("openblas", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+            ]
+        ),
+        .target(name: "GGUF", swiftSettings: optimized),
+        .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: optimized),
+        .target(
+            name: "LanguageModel",
+            dependencies: ["TensorCore", "GGUF", "Tokenization", "ChatDataset"],
+            swiftSettings: optimized
+        ),
+        .target(
+            name: "ModelHub",
+            dependencies: [
+                "GGUF",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "ChatDatasetTests",
             dependencies: ["ChatDataset"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TensorKernels", "GGUF"]),
+        .testTarget(
+            name: "TokenizationTests",
+            dependencies: ["Tokenization", "GGUF"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "LanguageModelTests",
+            dependencies: ["LanguageModel", "GGUF", "Tokenization", "TensorCore"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FinetuneCLITests",
             dependencies: ["finetune"]

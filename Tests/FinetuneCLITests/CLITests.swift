@@ -23,18 +23,29 @@ enum CLI {
         repositoryRoot.appendingPathComponent("Tests/ChatDatasetTests/Fixtures/\(name)").path
     }
 
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> Output {
+    /// - Parameters:
+    ///   - input: bytes for standard input (default: none, as from /dev/null).
+    ///   - environment: variables added to the test's own environment.
+    static func run(_ arguments: [String], in directory: String? = nil, input: Data? = nil,
+                    environment extra: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(input)
+            try stdin.fileHandleForWriting.close()
+        }
         // Read both pipes before waiting so a chatty process cannot block on a full pipe.
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()

@@ -16,6 +16,16 @@ enum Console {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Writes `text` to standard output as is, at once (streamed answers).
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Writes `text` to standard error without a newline (prompts).
+    static func errNoNewline(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     /// Prints `value` on standard output as pretty JSON with snake_case keys (the `--json` reports).
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
@@ -35,7 +45,7 @@ enum Console {
         return paint(line, finding.severity == .error ? .red : .yellow)
     }
 
-    /// Runs `body`; a `DatasetError` (the input cannot be used at all) is printed as
+    /// Runs `body`; a `DatasetError` (the input cannot be used at all) or a `CLIError` is printed as
     /// `finetune: error: …` and exits with `status`.
     static func reportingErrors<T>(exitStatus status: Int32, _ body: () throws -> T) throws -> T {
         do {
@@ -43,8 +53,17 @@ enum Console {
         } catch let error as DatasetError {
             err(paint("finetune: error: \(error.description)", .red))
             throw ExitCode(status)
+        } catch let error as CLIError {
+            err(paint("finetune: error: \(error.description)", .red))
+            throw ExitCode(status)
         }
     }
+}
+
+/// A message for the user from a library error of any module, for `Console.reportingErrors`.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension Int {

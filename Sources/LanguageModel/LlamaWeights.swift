@@ -1,0 +1,103 @@
+import GGUF
+import TensorCore
+
+/// The weights of one transformer block. Linear weights are [out][in] rows, read in place from the
+/// file; norm weights are f32.
+struct LlamaBlockWeights: @unchecked Sendable {
+    // @unchecked: WeightMatrix points into the immutable mapped file kept alive by `owner`.
+    let attentionNorm: [Float]     // [C]
+    let query: WeightMatrix        // [H*hd][C]
+    let key: WeightMatrix          // [KV*hd][C]
+    let value: WeightMatrix        // [KV*hd][C]
+    let output: WeightMatrix       // [C][H*hd]
+    let feedForwardNorm: [Float]   // [C]
+    let gate: WeightMatrix         // [F][C]
+    let up: WeightMatrix           // [F][C]
+    let down: WeightMatrix         // [C][F]
+}
+
+/// All weights of a Llama model. GGUF tensor names are mapped here and nowhere else.
+struct LlamaWeights: @unchecked Sendable {
+    let tokenEmbedding: WeightMatrix   // [V][C]
+    let blocks: [LlamaBlockWeights]
+    let outputNorm: [Float]            // [C]
+    /// The output head, [V][C]; the token embedding when the model ties them.
+    let outputHead: WeightMatrix
+    let tiedEmbedding: Bool
+
+    init(file: GGUFFile, configuration config: LlamaConfiguration) throws(LanguageModelError) {
+        let loader = WeightLoader(file: file)
+        let C = config.embeddingLength, F = config.feedForwardLength
+        let V = config.vocabularySize
+        tokenEmbedding = try loader.matrix("token_embd.weight", rows: V, columns: C)
+        outputNorm = try loader.vector("output_norm.weight", count: C)
+        if file.tensor(named: "output.weight") != nil {
+            outputHead = try loader.matrix("output.weight", rows: V, columns: C)
+            tiedEmbedding = false
+        } else {
+            outputHead = tokenEmbedding
+            tiedEmbedding = true
+        }
+        var blocks: [LlamaBlockWeights] = []
+        blocks.reserveCapacity(config.layerCount)
+        for layer in 0..<config.layerCount {
+            let p = "blk.\(layer)."
+            blocks.append(LlamaBlockWeights(
+                attentionNorm: try loader.vector(p + "attn_norm.weight", count: C),
+                query: try loader.matrix(p + "attn_q.weight", rows: config.queryWidth, columns: C),
+                key: try loader.matrix(p + "attn_k.weight", rows: config.kvWidth, columns: C),
+                value: try loader.matrix(p + "attn_v.weight", rows: config.kvWidth, columns: C),
+                output: try loader.matrix(p + "attn_output.weight", rows: C, columns: config.queryWidth),
+                feedForwardNorm: try loader.vector(p + "ffn_norm.weight", count: C),
+                gate: try loader.matrix(p + "ffn_gate.weight", rows: F, columns: C),
+                up: try loader.matrix(p + "ffn_up.weight", rows: F, columns: C),
+                down: try loader.matrix(p + "ffn_down.weight", rows: C, columns: F)
+            ))
+        }
+        self.blocks = blocks
+    }
+}
+
+/// Finds tensors, checks their shapes, and wraps them for the kernels.
+private struct WeightLoader {
+    let file: GGUFFile
+    var name: String { file.url.lastPathComponent }
+
+    func info(_ tensor: String) throws(LanguageModelError) -> GGUFTensorInfo {
+        guard let info = file.tensor(named: tensor) else { throw .missingTensor(file: name, tensor: tensor) }
+        return info
+    }
+
+    /// A [rows][columns] matrix, stored in GGUF as shape [columns, rows].
+    func matrix(_ tensor: String, rows: Int, columns: Int) throws(LanguageModelError) -> WeightMatrix {
+        let info = try info(tensor)
+        guard info.shape == [columns, rows] else {
+            throw .tensorShape(file: name, tensor: tensor, expected: [columns, rows], actual: info.shape)
+        }
+        let bytes = file.bytes(of: info)
+        if let base = bytes.baseAddress,
+           let matrix = WeightMatrix(type: Int32(info.type.rawValue), rows: rows, columns: columns, base: base, owner: file) {
+            return matrix
+        }
+        // Types the kernels don't read in place (K-quants, ...): keep an f32 copy.
+        guard info.type.canDequantize else {
+            throw .unsupportedTensorType(file: name, tensor: tensor, type: info.type.name)
+        }
+        let values: [Float]
+        do { values = try file.floats(of: info) } catch { throw .unreadableFile(error.description) }
+        let buffer = ByteBuffer(values.withUnsafeBytes { Array($0) })
+        guard let matrix = WeightMatrix(type: Int32(GGMLType.f32.rawValue), rows: rows, columns: columns,
+                                        base: UnsafeRawPointer(buffer.pointer), owner: buffer) else {
+            throw .unsupportedTensorType(file: name, tensor: tensor, type: info.type.name)
+        }
+        return matrix
+    }
+
+    func vector(_ tensor: String, count: Int) throws(LanguageModelError) -> [Float] {
+        let info = try info(tensor)
+        guard info.elementCount == count else {
+            throw .tensorShape(file: name, tensor: tensor, expected: [count], actual: info.shape)
+        }
+        do { return try file.floats(of: info) } catch { throw .unreadableFile(error.description) }
+    }
+}

@@ -1,0 +1,268 @@
+// Elementwise kernels, RMSNorm, RoPE, softmax and causal attention.
+//
+// References: RMSNorm (Zhang & Sennrich 2019), RoPE (Su et al. 2021; GGML's "normal" pairing of
+// adjacent elements, which GGUF Llama files expect), online softmax for attention (Milakov &
+// Gimelshein 2018, as used by FlashAttention).
+#include "TensorKernels.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,avx2")))
+#endif
+
+// MARK: - exp
+
+#if defined(__x86_64__)
+/// exp(x) for 16 floats: x = k ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r, then
+/// scaling by 2^k. Relative error about 2e-7 over the float range; -inf gives 0.
+TK_AVX512 static inline __m512 exp512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-103.0f));
+    x = _mm512_min_ps(x, _mm512_set1_ps(88.7f));
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.428606765330187045e-06f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, k);
+}
+#endif
+
+// MARK: - RMSNorm, add
+
+void tk_rms_norm(const float *x, const float *weight, int n, int dim, float eps, float *y) {
+    for (int t = 0; t < n; t++) {
+        const float *xt = x + (size_t)t * dim;
+        float *yt = y + (size_t)t * dim;
+        float sum = 0;
+        for (int i = 0; i < dim; i++) sum += xt[i] * xt[i];
+        float scale = 1.0f / sqrtf(sum / (float)dim + eps);
+        for (int i = 0; i < dim; i++) yt[i] = xt[i] * scale * weight[i];
+    }
+}
+
+void tk_add(float *x, const float *y, size_t count) {
+    for (size_t i = 0; i < count; i++) x[i] += y[i];
+}
+
+// MARK: - SiLU
+
+#if defined(__x86_64__)
+TK_AVX512 static void silu_mul_avx512(float *gate, const float *up, size_t begin, size_t end) {
+    size_t i = begin;
+    for (; i + 16 <= end; i += 16) {
+        __m512 g = _mm512_loadu_ps(gate + i);
+        __m512 e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), g));
+        __m512 s = _mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+        _mm512_storeu_ps(gate + i, _mm512_mul_ps(s, _mm512_loadu_ps(up + i)));
+    }
+    for (; i < end; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+#endif
+
+static void silu_mul_range(int vectorized, float *gate, const float *up, size_t begin, size_t end) {
+#if defined(__x86_64__)
+    if (vectorized) {
+        silu_mul_avx512(gate, up, begin, end);
+        return;
+    }
+#endif
+    for (size_t i = begin; i < end; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+typedef struct {
+    int vectorized;
+    float *gate;
+    const float *up;
+    size_t count;
+} silu_task;
+
+static void silu_task_run(void *raw, int ith, int nth) {
+    silu_task *task = raw;
+    size_t per = ((task->count + (size_t)nth - 1) / (size_t)nth + 15) & ~(size_t)15;
+    size_t begin = (size_t)ith * per, end = begin + per;
+    if (end > task->count) end = task->count;
+    if (begin < end) silu_mul_range(task->vectorized, task->gate, task->up, begin, end);
+}
+
+void tk_silu_mul(tk_pool *pool, float *gate, const float *up, size_t count) {
+    silu_task task = {tk_vectorized(), gate, up, count};
+    if (count < 16384) silu_task_run(&task, 0, 1);
+    else tk_pool_run(pool, silu_task_run, &task);
+}
+
+// MARK: - RoPE
+
+void tk_rope(float *x, int n, int heads, int head_dim, int rot_dim,
+             const float *cos_table, const float *sin_table) {
+    const int half = rot_dim / 2;
+    for (int t = 0; t < n; t++) {
+        const float *c = cos_table + (size_t)t * half, *s = sin_table + (size_t)t * half;
+        for (int h = 0; h < heads; h++) {
+            float *v = x + ((size_t)t * heads + h) * head_dim;
+            for (int i = 0; i < half; i++) {
+                float a = v[2 * i], b = v[2 * i + 1];
+                v[2 * i] = a * c[i] - b * s[i];
+                v[2 * i + 1] = a * s[i] + b * c[i];
+            }
+        }
+    }
+}
+
+// MARK: - Softmax
+
+float tk_softmax(float *x, int count) {
+    if (count <= 0) return -INFINITY;
+    float max = -INFINITY;
+    for (int i = 0; i < count; i++) max = x[i] > max ? x[i] : max;
+    if (max == -INFINITY) {  // every entry masked: leave a uniform distribution
+        for (int i = 0; i < count; i++) x[i] = 1.0f / (float)count;
+        return -INFINITY;
+    }
+    double sum = 0;
+    for (int i = 0; i < count; i++) {
+        x[i] = expf(x[i] - max);
+        sum += x[i];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int i = 0; i < count; i++) x[i] *= inv;
+    return max + (float)log(sum);
+}
+
+// MARK: - Attention
+
+enum { TK_KEY_CHUNK = 128 };
+
+/// One query head over keys 0...last: online softmax over chunks of keys.
+static void attend_scalar(const float *q, const float *k, const float *v, int kv_stride, int head_dim,
+                          int last, float scale, float *out) {
+    float scores[TK_KEY_CHUNK];
+    float running_max = -INFINITY, running_sum = 0;
+    for (int d = 0; d < head_dim; d++) out[d] = 0;
+    for (int j0 = 0; j0 <= last; j0 += TK_KEY_CHUNK) {
+        int count = last + 1 - j0 < TK_KEY_CHUNK ? last + 1 - j0 : TK_KEY_CHUNK;
+        float chunk_max = -INFINITY;
+        for (int j = 0; j < count; j++) {
+            const float *kj = k + (size_t)(j0 + j) * kv_stride;
+            float s = 0;
+            for (int d = 0; d < head_dim; d++) s += q[d] * kj[d];
+            s *= scale;
+            scores[j] = s;
+            chunk_max = s > chunk_max ? s : chunk_max;
+        }
+        float new_max = chunk_max > running_max ? chunk_max : running_max;
+        float correction = expf(running_max - new_max);
+        running_sum *= correction;
+        for (int d = 0; d < head_dim; d++) out[d] *= correction;
+        for (int j = 0; j < count; j++) {
+            float p = expf(scores[j] - new_max);
+            running_sum += p;
+            const float *vj = v + (size_t)(j0 + j) * kv_stride;
+            for (int d = 0; d < head_dim; d++) out[d] += p * vj[d];
+        }
+        running_max = new_max;
+    }
+    float inv = 1.0f / running_sum;
+    for (int d = 0; d < head_dim; d++) out[d] *= inv;
+}
+
+#if defined(__x86_64__)
+/// The same for head_dim a multiple of 16 and at most 256.
+TK_AVX512 static void attend_avx512(const float *q, const float *k, const float *v, int kv_stride,
+                                    int head_dim, int last, float scale, float *out) {
+    float scores[TK_KEY_CHUNK] __attribute__((aligned(64)));
+    const int lanes = head_dim / 16;
+    __m512 qv[16], acc[16];
+    for (int l = 0; l < lanes; l++) {
+        qv[l] = _mm512_mul_ps(_mm512_loadu_ps(q + 16 * l), _mm512_set1_ps(scale));
+        acc[l] = _mm512_setzero_ps();
+    }
+    float running_max = -INFINITY, running_sum = 0;
+    for (int j0 = 0; j0 <= last; j0 += TK_KEY_CHUNK) {
+        int count = last + 1 - j0 < TK_KEY_CHUNK ? last + 1 - j0 : TK_KEY_CHUNK;
+        float chunk_max = -INFINITY;
+        for (int j = 0; j < count; j++) {
+            const float *kj = k + (size_t)(j0 + j) * kv_stride;
+            __m512 s = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kj));
+            for (int l = 1; l < lanes; l++) s = _mm512_fmadd_ps(qv[l], _mm512_loadu_ps(kj + 16 * l), s);
+            float score = _mm512_reduce_add_ps(s);
+            scores[j] = score;
+            chunk_max = score > chunk_max ? score : chunk_max;
+        }
+        float new_max = chunk_max > running_max ? chunk_max : running_max;
+        float correction = expf(running_max - new_max);
+        running_sum *= correction;
+        __m512 vc = _mm512_set1_ps(correction);
+        for (int l = 0; l < lanes; l++) acc[l] = _mm512_mul_ps(acc[l], vc);
+        int j = 0;
+        __m512 vmax = _mm512_set1_ps(new_max), vsum = _mm512_setzero_ps();
+        for (; j + 16 <= count; j += 16) {
+            __m512 p = exp512(_mm512_sub_ps(_mm512_load_ps(scores + j), vmax));
+            _mm512_store_ps(scores + j, p);
+            vsum = _mm512_add_ps(vsum, p);
+        }
+        running_sum += _mm512_reduce_add_ps(vsum);
+        for (; j < count; j++) {
+            scores[j] = expf(scores[j] - new_max);
+            running_sum += scores[j];
+        }
+        for (j = 0; j < count; j++) {
+            const float *vj = v + (size_t)(j0 + j) * kv_stride;
+            __m512 p = _mm512_set1_ps(scores[j]);
+            for (int l = 0; l < lanes; l++) acc[l] = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj + 16 * l), acc[l]);
+        }
+        running_max = new_max;
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / running_sum);
+    for (int l = 0; l < lanes; l++) _mm512_storeu_ps(out + 16 * l, _mm512_mul_ps(acc[l], inv));
+}
+#endif
+
+typedef struct {
+    int vectorized;
+    const float *q, *k, *v;
+    int n, heads, kv_heads, head_dim, start;
+    float scale;
+    float *out;
+} attention_task;
+
+static void attention_task_run(void *raw, int ith, int nth) {
+    attention_task *task = raw;
+    const int group = task->heads / task->kv_heads;
+    const int kv_stride = task->kv_heads * task->head_dim;
+    const int total = task->n * task->heads;
+#if defined(__x86_64__)
+    const int vector = task->vectorized && task->head_dim % 16 == 0 && task->head_dim <= 256;
+#endif
+    // Interleave (token, head) pairs over threads: later tokens attend to more keys.
+    for (int pair = ith; pair < total; pair += nth) {
+        int t = pair / task->heads, h = pair % task->heads;
+        const float *q = task->q + ((size_t)t * task->heads + h) * task->head_dim;
+        const float *k = task->k + (size_t)(h / group) * task->head_dim;
+        const float *v = task->v + (size_t)(h / group) * task->head_dim;
+        float *out = task->out + ((size_t)t * task->heads + h) * task->head_dim;
+#if defined(__x86_64__)
+        if (vector) {
+            attend_avx512(q, k, v, kv_stride, task->head_dim, task->start + t, task->scale, out);
+            continue;
+        }
+#endif
+        attend_scalar(q, k, v, kv_stride, task->head_dim, task->start + t, task->scale, out);
+    }
+}
+
+void tk_attention(tk_pool *pool, const float *q, int n, int heads, int kv_heads, int head_dim,
+                  const float *k_cache, const float *v_cache, int start, float scale, float *out) {
+    attention_task task = {tk_vectorized(), q, k_cache, v_cache, n, heads, kv_heads, head_dim, start, scale, out};
+    if ((size_t)n * (size_t)(start + n) * (size_t)heads < 256) attention_task_run(&task, 0, 1);
+    else tk_pool_run(pool, attention_task_run, &task);
+}

@@ -1,0 +1,228 @@
+import Foundation
+import GGUF
+import TensorKernels
+import Testing
+@testable import TensorCore
+
+/// Deterministic test data.
+struct TestRandom {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1_000_000
+    }
+    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
+}
+
+/// A weight matrix of `type` built from `values` ([rows][columns]) with the GGUF quantizers.
+func makeMatrix(_ values: [Float], rows: Int, columns: Int, type: GGMLType) throws -> (WeightMatrix, [Float]) {
+    let bytes = try GGMLQuantization.quantize(type, values)
+    let buffer = ByteBuffer(bytes)
+    let matrix = try #require(WeightMatrix(type: Int32(type.rawValue), rows: rows, columns: columns,
+                                           base: UnsafeRawPointer(buffer.pointer), owner: buffer))
+    // What the weights really are after quantization, per the GGUF module's own dequantizer.
+    var exact = [Float](repeating: 0, count: values.count)
+    try bytes.withUnsafeBytes { source in
+        try exact.withUnsafeMutableBufferPointer { try GGMLQuantization.dequantize(type, source, into: $0) }
+    }
+    return (matrix, exact)
+}
+
+/// y[t][r] = Σ W[r][c] x[t][c] in double precision.
+func naiveMatmul(_ w: [Float], rows: Int, columns: Int, _ x: [Float], n: Int) -> [Float] {
+    var y = [Float](repeating: 0, count: n * rows)
+    for t in 0..<n {
+        for r in 0..<rows {
+            var sum = 0.0
+            for c in 0..<columns { sum += Double(w[r * columns + c]) * Double(x[t * columns + c]) }
+            y[t * rows + r] = Float(sum)
+        }
+    }
+    return y
+}
+
+func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+    let scale = max(b.map { abs($0) }.max() ?? 1, 1e-6)
+    return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+}
+
+@Suite("Kernels", .serialized)
+struct KernelTests {
+    static let types: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
+
+    @Test("matmul reads every weight type in place and matches a double-precision product", arguments: types, [1, 3, 5, 40])
+    func matmulMatchesNaive(type: GGMLType, n: Int) throws {
+        var random = TestRandom(UInt64(type.rawValue) * 31 + UInt64(n))
+        let rows = 70, columns = 96
+        let (matrix, exact) = try makeMatrix(random.array(rows * columns), rows: rows, columns: columns, type: type)
+        let x = random.array(n * columns)
+        let expected = naiveMatmul(exact, rows: rows, columns: columns, x, n: n)
+        let pool = ThreadPool(threadCount: 2)
+        for vectorized in [true, false] {
+            Kernels.setVectorized(vectorized)
+            defer { Kernels.setVectorized(true) }
+            var y = [Float](repeating: .nan, count: n * rows)
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeMutableBufferPointer { Kernels.matmul(matrix, xs.baseAddress!, n: n, into: $0.baseAddress!, pool: pool) }
+            }
+            let error = maxRelativeError(y, expected)
+            #expect(error < 1e-5, "\(type.name) n=\(n) vectorized=\(vectorized): worst relative difference \(error)")
+        }
+    }
+
+    @Test("dequantized rows equal the GGUF module's dequantizer", arguments: types)
+    func dequantizeRows(type: GGMLType) throws {
+        var random = TestRandom(7)
+        let (matrix, exact) = try makeMatrix(random.array(8 * 64), rows: 8, columns: 64, type: type)
+        for vectorized in [true, false] {
+            Kernels.setVectorized(vectorized)
+            defer { Kernels.setVectorized(true) }
+            #expect(matrix.dequantized() == exact, "\(type.name) vectorized=\(vectorized)")
+        }
+    }
+
+    @Test("matmul writes into a strided output without touching the gaps")
+    func stridedOutput() throws {
+        var random = TestRandom(3)
+        let (matrix, exact) = try makeMatrix(random.array(20 * 32), rows: 20, columns: 32, type: .q8_0)
+        let x = random.array(2 * 32)
+        var y = [Float](repeating: -7, count: 2 * 25)
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { Kernels.matmul(matrix, xs.baseAddress!, n: 2, into: $0.baseAddress!, ldy: 25, pool: ThreadPool(threadCount: 2)) }
+        }
+        let expected = naiveMatmul(exact, rows: 20, columns: 32, x, n: 2)
+        for t in 0..<2 {
+            #expect(maxRelativeError(Array(y[(t * 25)..<(t * 25 + 20)]), Array(expected[(t * 20)..<(t * 20 + 20)])) < 1e-5)
+            #expect(y[(t * 25 + 20)..<(t * 25 + 25)].allSatisfy { $0 == -7 })
+        }
+    }
+
+    @Test("RMSNorm scales each row to unit root-mean-square, then by the weight")
+    func rmsNorm() {
+        let x: [Float] = [1, 2, 3, 4, -1, -1, -1, -1]
+        let weight: [Float] = [1, 1, 2, 0.5]
+        var y = [Float](repeating: 0, count: 8)
+        Kernels.rmsNorm(x, weight: weight, n: 2, dim: 4, eps: 0, into: &y)
+        let rms = (30.0 / 4).squareRoot()
+        let expected: [Float] = [Float(1 / rms), Float(2 / rms), Float(6 / rms), Float(2 / rms), -1, -1, -2, -0.5]
+        #expect(maxRelativeError(y, expected) < 1e-6)
+    }
+
+    @Test("SiLU·up matches x / (1 + e^-x) · up, vectorized and not", arguments: [true, false])
+    func siluMul(vectorized: Bool) {
+        Kernels.setVectorized(vectorized)
+        defer { Kernels.setVectorized(true) }
+        var random = TestRandom(11)
+        let count = 20_003
+        var gate = random.array(count, scale: 12)
+        let up = random.array(count)
+        let expected = zip(gate, up).map { g, u in Float(Double(g) / (1 + exp(-Double(g))) * Double(u)) }
+        Kernels.siluMul(&gate, up, count: count, pool: ThreadPool(threadCount: 2))
+        let worst = zip(gate, expected).map { abs($0 - $1) / max(abs($1), 1e-3) }.max() ?? 0
+        #expect(worst < 1e-5, "worst relative difference \(worst)")
+    }
+
+    @Test("RoPE rotates adjacent pairs by position-dependent angles")
+    func rope() {
+        // One token, one head of 4: pairs (x0, x1) by angle a0, (x2, x3) by a1.
+        var x: [Float] = [1, 0, 0, 2]
+        let cos: [Float] = [Float(Foundation.cos(0.5)), Float(Foundation.cos(1.5))]
+        let sin: [Float] = [Float(Foundation.sin(0.5)), Float(Foundation.sin(1.5))]
+        Kernels.rope(&x, n: 1, heads: 1, headDim: 4, rotaryDim: 4, cos: cos, sin: sin)
+        let expected: [Float] = [cos[0], sin[0], -2 * sin[1], 2 * cos[1]]
+        #expect(maxRelativeError(x, expected) < 1e-6)
+    }
+
+    @Test("softmax sums to one and returns log-sum-exp")
+    func softmax() {
+        var x: [Float] = [1, 2, 3, -.infinity]
+        let lse = Kernels.softmax(&x, count: 4)
+        let z = exp(1.0) + exp(2.0) + exp(3.0)
+        #expect(abs(Double(lse) - log(z)) < 1e-5)
+        #expect(abs(Double(x[2]) - exp(3.0) / z) < 1e-6)
+        #expect(x[3] == 0)
+    }
+
+    @Test("causal grouped-query attention matches a naive softmax(QKᵀ)V", arguments: [true, false], [(1, 0), (5, 0), (3, 200), (40, 100)])
+    func attention(vectorized: Bool, shape: (n: Int, start: Int)) {
+        Kernels.setVectorized(vectorized)
+        defer { Kernels.setVectorized(true) }
+        let heads = 6, kvHeads = 2, headDim = 32, total = shape.start + shape.n
+        var random = TestRandom(UInt64(total))
+        let q = random.array(shape.n * heads * headDim, scale: 2)
+        let k = random.array(total * kvHeads * headDim, scale: 2)
+        let v = random.array(total * kvHeads * headDim)
+        let scale = 1 / Float(headDim).squareRoot()
+        var out = [Float](repeating: .nan, count: shape.n * heads * headDim)
+        Kernels.attention(q: q, n: shape.n, heads: heads, kvHeads: kvHeads, headDim: headDim, keys: k, values: v,
+                          start: shape.start, scale: scale, into: &out, pool: ThreadPool(threadCount: 2))
+        var expected = [Float](repeating: 0, count: out.count)
+        for t in 0..<shape.n {
+            for h in 0..<heads {
+                let g = h / (heads / kvHeads)
+                let keys = 0...(shape.start + t)
+                let scores = keys.map { j in
+                    (0..<headDim).reduce(0.0) { $0 + Double(q[(t * heads + h) * headDim + $1]) * Double(k[(j * kvHeads + g) * headDim + $1]) } * Double(scale)
+                }
+                let m = scores.max()!
+                let weights = scores.map { exp($0 - m) }
+                let z = weights.reduce(0, +)
+                for d in 0..<headDim {
+                    var sum = 0.0
+                    for (i, j) in keys.enumerated() { sum += weights[i] * Double(v[(j * kvHeads + g) * headDim + d]) }
+                    expected[(t * heads + h) * headDim + d] = Float(sum / z)
+                }
+            }
+        }
+        let error = maxRelativeError(out, expected)
+        #expect(error < 1e-5, "worst relative difference \(error)")
+    }
+
+    @Test("half-precision conversion round-trips every f16 value and rounds to nearest even")
+    func halfPrecision() {
+        for bits in UInt16.min...UInt16.max {
+            let f = tk_f16_to_f32(bits)
+            if f.isNaN { continue }
+            #expect(tk_f32_to_f16(f) == bits, "bits \(bits)")
+        }
+        #expect(tk_f32_to_f16(1 + 1.0 / 2048) == 0x3C00)   // tie rounds to even (down)
+        #expect(tk_f32_to_f16(1 + 3.0 / 2048) == 0x3C02)   // tie rounds to even (up)
+        #expect(tk_f32_to_f16(70_000) == 0x7C00)           // overflow to infinity
+        #expect(tk_f32_to_f16(3e-8) == 0x0001)             // rounds up to the smallest subnormal
+    }
+}
+
+@Suite("Thread pool")
+struct ThreadPoolTests {
+    @Test("a large product gives the same result on 1, 2 and 3 threads")
+    func sameResultAcrossThreadCounts() throws {
+        var random = TestRandom(99)
+        let rows = 1000, columns = 256
+        let (matrix, _) = try makeMatrix(random.array(rows * columns), rows: rows, columns: columns, type: .q4_1)
+        let x = random.array(columns)
+        var results: [[Float]] = []
+        for threads in 1...3 {
+            var y = [Float](repeating: 0, count: rows)
+            Kernels.matmul(matrix, x, n: 1, into: &y, pool: ThreadPool(threadCount: threads))
+            results.append(y)
+        }
+        #expect(results[0] == results[1])
+        #expect(results[1] == results[2])
+    }
+}
+
+@Suite("BLAS environment")
+struct BLASEnvironmentTests {
+    @Test("a missing or older OpenBLAS core type is replaced on AVX-512 CPUs; other choices are kept")
+    func relaunchEnvironment() throws {
+        guard let core = BLASEnvironment.recommendedCoreType else { return }
+        #expect(BLASEnvironment.environmentForRelaunch([:])?[BLASEnvironment.variable] == core)
+        #expect(BLASEnvironment.environmentForRelaunch([BLASEnvironment.variable: core]) == nil)
+        #expect(BLASEnvironment.environmentForRelaunch([BLASEnvironment.variable: "Cooperlake"]) == nil)
+        #expect(BLASEnvironment.environmentForRelaunch([BLASEnvironment.variable: "Haswell", "FINETUNE_KEEP_OPENBLAS_CORETYPE": "1"]) == nil)
+        if core == "SkylakeX" {
+            #expect(BLASEnvironment.environmentForRelaunch([BLASEnvironment.variable: "Haswell", "HOME": "/x"]) == [BLASEnvironment.variable: "SkylakeX", "HOME": "/x"])
+        }
+    }
+}
