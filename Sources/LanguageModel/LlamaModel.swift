@@ -92,7 +92,7 @@ public final class LlamaModel: @unchecked Sendable {
     private func step(_ tokens: ArraySlice<Int>, session: LlamaSession) {
         let c = configuration, w = session.workspace
         let n = tokens.count, start = session.count
-        let C = c.embeddingLength, F = c.feedForwardLength, kvW = c.kvWidth
+        let C = c.embeddingLength, kvW = c.kvWidth
 
         for (t, token) in tokens.enumerated() {     // x[t] = embedding row
             let row = weights.tokenEmbedding.row(token)
@@ -107,9 +107,7 @@ public final class LlamaModel: @unchecked Sendable {
             block.attentionNorm.withUnsafeBufferPointer {
                 Kernels.rmsNorm(w.x, weight: $0.baseAddress!, n: n, dim: C, eps: c.rmsNormEpsilon, into: w.normed)
             }
-            Kernels.matmul(block.query, w.normed, n: n, into: w.query, pool: pool)
-            Kernels.matmul(block.key, w.normed, n: n, into: keys, pool: pool)
-            Kernels.matmul(block.value, w.normed, n: n, into: values, pool: pool)
+            Kernels.matmul([block.query, block.key, block.value], w.normed, n: n, into: [w.query, keys, values], pool: pool)
             Kernels.rope(w.query, n: n, heads: c.headCount, headDim: c.headDimension, rotaryDim: c.rotaryDimension, cos: w.cos, sin: w.sin)
             Kernels.rope(keys, n: n, heads: c.kvHeadCount, headDim: c.headDimension, rotaryDim: c.rotaryDimension, cos: w.cos, sin: w.sin)
             Kernels.attention(q: w.query, n: n, heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDimension,
@@ -121,9 +119,7 @@ public final class LlamaModel: @unchecked Sendable {
             block.feedForwardNorm.withUnsafeBufferPointer {
                 Kernels.rmsNorm(w.x, weight: $0.baseAddress!, n: n, dim: C, eps: c.rmsNormEpsilon, into: w.normed)
             }
-            Kernels.matmul(block.gate, w.normed, n: n, into: w.gate, pool: pool)
-            Kernels.matmul(block.up, w.normed, n: n, into: w.up, pool: pool)
-            Kernels.siluMul(w.gate, w.up, count: n * F, pool: pool)
+            Kernels.swiglu(gate: block.gate, up: block.up, w.normed, n: n, into: w.gate, scratch: w.up, pool: pool)
             Kernels.matmul(block.down, w.gate, n: n, into: w.projected, pool: pool)
             Kernels.add(w.x, w.projected, count: n * C)
         }

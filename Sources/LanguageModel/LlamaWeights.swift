@@ -77,7 +77,7 @@ private struct WeightLoader {
         let bytes = file.bytes(of: info)
         if let base = bytes.baseAddress,
            let matrix = WeightMatrix(type: Int32(info.type.rawValue), rows: rows, columns: columns, base: base, owner: file) {
-            return matrix
+            return matrix.repackedForDecoding()
         }
         // Types the kernels don't read in place (K-quants, ...): keep an f32 copy.
         guard info.type.canDequantize else {

@@ -31,6 +31,43 @@ public enum Kernels {
         }
     }
 
+    /// Several products of the same input in one pass over the threads: y_k[t] = W_k · x[t].
+    /// For few tokens (decoding); with `n >= blasThreshold` each runs as `matmul`.
+    /// - Parameters:
+    ///   - weights: W_k, each [rows_k][columns] with the same columns.
+    ///   - outputs: y_k, each [n][rows_k].
+    public static func matmul(
+        _ weights: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int,
+        into outputs: [UnsafeMutablePointer<Float>], pool: ThreadPool
+    ) {
+        precondition(weights.count == outputs.count && !weights.isEmpty)
+        if n >= blasThreshold {
+            for (weight, y) in zip(weights, outputs) { matmul(weight, x, n: n, into: y, pool: pool) }
+            return
+        }
+        let types = weights.map(\.type), rows = weights.map { Int32($0.rows) }
+        let bases: [UnsafeRawPointer?] = weights.map { $0.base }
+        let ys: [UnsafeMutablePointer<Float>?] = outputs
+        tk_matmul_many(pool.pointer, Int32(weights.count), types, bases, rows, Int32(weights[0].columns), x, Int32(n), ys, rows)
+    }
+
+    /// The SwiGLU hidden layer: out = silu(Wg · x) ⊙ (Wu · x).
+    /// - Parameters:
+    ///   - gate, up: [F][C]; x: [n][C]; out, scratch: [n][F].
+    public static func swiglu(
+        gate: WeightMatrix, up: WeightMatrix, _ x: UnsafePointer<Float>, n: Int,
+        into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
+    ) {
+        if n >= blasThreshold {
+            matmul(gate, x, n: n, into: out, pool: pool)
+            matmul(up, x, n: n, into: scratch, pool: pool)
+            siluMul(out, scratch, count: n * gate.rows, pool: pool)
+            return
+        }
+        tk_swiglu(pool.pointer, gate.type, gate.base, up.type, up.base, Int32(gate.rows), Int32(gate.columns),
+                  x, Int32(n), out, scratch)
+    }
+
     /// y[t] = x[t] / sqrt(mean(x[t]²) + eps) ⊙ weight. x, y: [n][dim]; may alias.
     public static func rmsNorm(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, n: Int, dim: Int, eps: Float,

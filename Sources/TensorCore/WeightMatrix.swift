@@ -40,6 +40,20 @@ public struct WeightMatrix: @unchecked Sendable {
         return out
     }
 
+    /// The same values in the kernels' decode layout (f32 scales apart from the quants; see
+    /// TK_Q4_1R in TensorKernels.h), which single-token products read about twice as fast for
+    /// Q8_0. Returns `self` for types without one.
+    public func repackedForDecoding() -> WeightMatrix {
+        let target = tk_repacked_type(type)
+        guard target >= 0 else { return self }
+        let bytes = Int(tk_row_bytes(target, Int32(columns))) * rows
+        let buffer = ByteBuffer(count: bytes)
+        guard tk_repack(type, base, Int32(rows), Int32(columns), buffer.pointer) == target,
+              let matrix = WeightMatrix(type: target, rows: rows, columns: columns, base: UnsafeRawPointer(buffer.pointer), owner: buffer)
+        else { return self }
+        return matrix
+    }
+
     /// The whole matrix as f32, row-major [rows][columns]. For tests and small matrices.
     public func dequantized() -> [Float] {
         var out = [Float](repeating: 0, count: rows * columns)
@@ -55,6 +69,12 @@ public final class ByteBuffer: @unchecked Sendable {
     // Immutable after init; see WeightMatrix.
     public let pointer: UnsafeMutableRawPointer
     public let count: Int
+
+    /// An uninitialised buffer of `count` bytes, 64-byte aligned, for the owner to fill once.
+    public init(count: Int) {
+        self.count = count
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count), alignment: 64)
+    }
 
     public init(_ bytes: [UInt8]) {
         count = bytes.count

@@ -5,6 +5,7 @@
 // nibble, value = d*(q-8); Q4_1 = f16 d, f16 m + 16 bytes as Q4_0, value = d*q + m.
 // Every kernel accumulates in f32; the vectorized versions only change the order of the sums.
 #include "TensorKernels.h"
+#include "internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ static inline float bf16_to_f32(uint16_t b) {
 
 static int block_size(int type) {
     switch (type) {
-    case TK_Q4_0: case TK_Q4_1: case TK_Q8_0: return 32;
+    case TK_Q4_0: case TK_Q4_1: case TK_Q8_0: case TK_Q4_1R: case TK_Q8_0R: return 32;
     case TK_F32: case TK_F16: case TK_BF16: return 1;
     default: return 0;
     }
@@ -85,6 +86,8 @@ static size_t block_bytes(int type) {
     case TK_Q4_0: return 18;
     case TK_Q4_1: return 20;
     case TK_Q8_0: return 34;
+    case TK_Q4_1R: return 24;
+    case TK_Q8_0R: return 36;
     default: return 0;
     }
 }
@@ -132,13 +135,31 @@ static void dequantize_row_scalar(int type, const uint8_t *row, int columns, flo
             }
         }
         return;
+    case TK_Q4_1R: {
+        const int nb = columns / 32;
+        const float *d = (const float *)row, *m = d + nb;
+        const uint8_t *q = (const uint8_t *)(m + nb);
+        for (int b = 0; b < nb; b++)
+            for (int j = 0; j < 16; j++) {
+                dst[32 * b + j] = fmaf((float)(q[16 * b + j] & 15), d[b], m[b]);
+                dst[32 * b + j + 16] = fmaf((float)(q[16 * b + j] >> 4), d[b], m[b]);
+            }
+        return;
+    }
+    case TK_Q8_0R: {
+        const int nb = columns / 32;
+        const float *d = (const float *)row;
+        const int8_t *q = (const int8_t *)(d + nb);
+        for (int c = 0; c < columns; c++) dst[c] = d[c / 32] * (float)q[c];
+        return;
+    }
     case TK_Q4_1:
         for (int b = 0; b < columns / 32; b++) {
             const uint8_t *blk = row + 20 * b;
             float d = load_f16(blk), m = load_f16(blk + 2);
             for (int j = 0; j < 16; j++) {
-                dst[32 * b + j] = d * (float)(blk[4 + j] & 15) + m;
-                dst[32 * b + j + 16] = d * (float)(blk[4 + j] >> 4) + m;
+                dst[32 * b + j] = fmaf((float)(blk[4 + j] & 15), d, m);
+                dst[32 * b + j + 16] = fmaf((float)(blk[4 + j] >> 4), d, m);
             }
         }
         return;
@@ -163,7 +184,6 @@ static void matmul_rows_scalar(int type, const uint8_t *W, size_t row_bytes, int
 // MARK: - AVX-512 kernels
 
 #if defined(__x86_64__)
-#define TK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,avx2")))
 
 TK_AVX512 static inline float f16_avx(const uint8_t *p) {
     uint16_t h;
@@ -320,11 +340,15 @@ int tk_vectorized(void) {
 /// `columns` is a multiple of 32.
 static int use_vector_path(int vectorized, int columns) { return vectorized && columns % 32 == 0; }
 
-static void matmul_rows(int vectorized, int type, const void *W, int row_begin, int row_end, int columns,
-                        const float *X, int n, float *Y, int ldy) {
+void tk_matmul_rows_with(int vectorized, int type, const void *W, int row_begin, int row_end, int columns,
+                         const float *X, int n, float *Y, int ldy) {
     size_t row_bytes = tk_row_bytes(type, columns);
     if (row_bytes == 0 || row_begin >= row_end || n <= 0) return;
 #if defined(__x86_64__)
+    if (use_vector_path(vectorized, columns) && (type == TK_Q4_1R || type == TK_Q8_0R)) {
+        tk_matmul_repacked_avx512(type, W, row_bytes, row_begin, row_end, columns, X, n, Y, ldy);
+        return;
+    }
     if (use_vector_path(vectorized, columns)) {
         matmul_rows_avx512(type, W, row_bytes, row_begin, row_end, columns, X, n, Y, ldy);
         return;
@@ -335,13 +359,17 @@ static void matmul_rows(int vectorized, int type, const void *W, int row_begin, 
 
 void tk_matmul_rows(int type, const void *W, int row_begin, int row_end, int columns,
                     const float *X, int n, float *Y, int ldy) {
-    matmul_rows(tk_vectorized(), type, W, row_begin, row_end, columns, X, n, Y, ldy);
+    tk_matmul_rows_with(tk_vectorized(), type, W, row_begin, row_end, columns, X, n, Y, ldy);
 }
 
 void tk_dequantize_rows(int type, const void *W, int row_begin, int row_count, int columns, float *dst) {
     size_t row_bytes = tk_row_bytes(type, columns);
     if (row_bytes == 0) return;
 #if defined(__x86_64__)
+    if (use_vector_path(tk_vectorized(), columns) && (type == TK_Q4_1R || type == TK_Q8_0R)) {
+        tk_dequantize_repacked_avx512(type, W, row_bytes, row_begin, row_count, columns, dst);
+        return;
+    }
     if (use_vector_path(tk_vectorized(), columns)) {
         dequantize_rows_avx512(type, W, row_bytes, row_begin, row_count, columns, dst);
         return;
@@ -370,7 +398,7 @@ static void matmul_task_run(void *raw, int ith, int nth) {
     int begin = ith * per, end = begin + per;
     if (end > task->rows) end = task->rows;
     if (begin < end)
-        matmul_rows(task->vectorized, task->type, task->W, begin, end, task->columns, task->X, task->n, task->Y, task->ldy);
+        tk_matmul_rows_with(task->vectorized, task->type, task->W, begin, end, task->columns, task->X, task->n, task->Y, task->ldy);
 }
 
 void tk_matmul(tk_pool *pool, int type, const void *W, int rows, int columns,

@@ -4,6 +4,7 @@
 // adjacent elements, which GGUF Llama files expect), online softmax for attention (Milakov &
 // Gimelshein 2018, as used by FlashAttention).
 #include "TensorKernels.h"
+#include "internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define TK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,f16c,fma,avx2")))
 #endif
 
 // MARK: - exp

@@ -226,3 +226,67 @@ struct BLASEnvironmentTests {
         }
     }
 }
+
+@Suite("Decode layouts and fused products", .serialized)
+struct DecodeLayoutTests {
+    @Test("the decode layout holds the same values and multiplies like the file's layout",
+          arguments: [GGMLType.q4_1, .q8_0], [1, 3, 6])
+    func repackedMatchesOriginal(type: GGMLType, n: Int) throws {
+        var random = TestRandom(UInt64(n) * 13 + UInt64(type.rawValue))
+        let rows = 37, columns = 128
+        let (matrix, exact) = try makeMatrix(random.array(rows * columns), rows: rows, columns: columns, type: type)
+        let repacked = matrix.repackedForDecoding()
+        #expect(repacked.type != matrix.type)
+        let x = random.array(n * columns)
+        let expected = naiveMatmul(exact, rows: rows, columns: columns, x, n: n)
+        for vectorized in [true, false] {
+            Kernels.setVectorized(vectorized)
+            defer { Kernels.setVectorized(true) }
+            #expect(repacked.dequantized() == exact, "vectorized=\(vectorized)")
+            var y = [Float](repeating: .nan, count: n * rows)
+            Kernels.matmul(repacked, x, n: n, into: &y, pool: ThreadPool(threadCount: 2))
+            let error = maxRelativeError(y, expected)
+            #expect(error < 1e-5, "\(type.name) n=\(n) vectorized=\(vectorized): worst relative difference \(error)")
+        }
+    }
+
+    @Test("types without a decode layout are returned unchanged")
+    func noLayout() throws {
+        var random = TestRandom(1)
+        let (matrix, _) = try makeMatrix(random.array(64), rows: 2, columns: 32, type: .f16)
+        #expect(matrix.repackedForDecoding().type == matrix.type)
+    }
+
+    @Test("several products in one pass equal separate products")
+    func fusedProducts() throws {
+        var random = TestRandom(5)
+        let columns = 64
+        let shapes: [(Int, GGMLType)] = [(48, .q4_1), (16, .q8_0), (33, .f32)]
+        let matrices = try shapes.map { try makeMatrix(random.array($0.0 * columns), rows: $0.0, columns: columns, type: $0.1) }
+        let x = random.array(2 * columns)
+        let outputs = shapes.map { UnsafeMutablePointer<Float>.allocate(capacity: 2 * $0.0) }
+        defer { outputs.forEach { $0.deallocate() } }
+        Kernels.matmul(matrices.map { $0.0.repackedForDecoding() }, x, n: 2, into: outputs, pool: ThreadPool(threadCount: 2))
+        for (index, (matrix, exact)) in matrices.enumerated() {
+            let expected = naiveMatmul(exact, rows: matrix.rows, columns: columns, x, n: 2)
+            let got = Array(UnsafeBufferPointer(start: outputs[index], count: 2 * matrix.rows))
+            #expect(maxRelativeError(got, expected) < 1e-5, "product \(index)")
+        }
+    }
+
+    @Test("the fused SwiGLU layer equals silu(gate) ⊙ up", arguments: [1, 3, 20])
+    func fusedSwiGLU(n: Int) throws {
+        var random = TestRandom(UInt64(n))
+        let rows = 96, columns = 64
+        let (gate, gateExact) = try makeMatrix(random.array(rows * columns), rows: rows, columns: columns, type: .q4_1)
+        let (up, upExact) = try makeMatrix(random.array(rows * columns), rows: rows, columns: columns, type: .q8_0)
+        let x = random.array(n * columns)
+        let g = naiveMatmul(gateExact, rows: rows, columns: columns, x, n: n)
+        let u = naiveMatmul(upExact, rows: rows, columns: columns, x, n: n)
+        let expected = zip(g, u).map { gv, uv in Float(Double(gv) / (1 + exp(-Double(gv))) * Double(uv)) }
+        var out = [Float](repeating: .nan, count: n * rows), scratch = out
+        Kernels.swiglu(gate: gate.repackedForDecoding(), up: up.repackedForDecoding(), x, n: n, into: &out, scratch: &scratch,
+                       pool: ThreadPool(threadCount: 2))
+        #expect(maxRelativeError(out, expected) < 1e-5)
+    }
+}

@@ -44,6 +44,11 @@ void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *context);
 
 enum {
     TK_F32 = 0, TK_F16 = 1, TK_Q4_0 = 2, TK_Q4_1 = 3, TK_Q8_0 = 8, TK_BF16 = 30,
+    /// Decode layouts made by `tk_repack` (not GGML types): the same values with f32 scales stored
+    /// apart from the quants, so the inner loop does no half-precision conversions.
+    /// Q4_1R row: d[nb] f32, m[nb] f32, then 16 bytes of nibbles per block (Q4_1's order).
+    /// Q8_0R row: d[nb] f32, then 32 int8 per block.
+    TK_Q4_1R = 1003, TK_Q8_0R = 1008,
 };
 
 /// 1 if the kernels below handle weights of this GGML type.
@@ -60,6 +65,24 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int rows, int columns,
 /// The same product for rows [row_begin, row_end) only, on the calling thread.
 void tk_matmul_rows(int type, const void *W, int row_begin, int row_end, int columns,
                     const float *X, int n, float *Y, int ldy);
+
+/// The decode layout for `type` (TK_Q4_1R for TK_Q4_1, TK_Q8_0R for TK_Q8_0), or -1 if none.
+int tk_repacked_type(int type);
+
+/// Rewrites `rows` rows of `type` from `src` into the decode layout at `dst`, which must hold
+/// rows * tk_row_bytes(tk_repacked_type(type), columns) bytes. Values are unchanged.
+/// Returns the new type, or -1 when `type` has no decode layout.
+int tk_repack(int type, const void *src, int rows, int columns, void *dst);
+
+/// Several products of the same input: Y_k = W_k · X for k < count, in one pool task.
+/// Each W_k is [rows[k]][columns] of types[k]; Y_k is [n][ldy[k]].
+void tk_matmul_many(tk_pool *pool, int count, const int *types, const void *const *W, const int *rows,
+                    int columns, const float *X, int n, float *const *Y, const int *ldy);
+
+/// The SwiGLU hidden layer in one pool task: out = silu(Wg · X) ⊙ (Wu · X).
+/// Wg, Wu: [rows][columns]; X: [n][columns]; out, scratch: [n][rows].
+void tk_swiglu(tk_pool *pool, int type_gate, const void *Wg, int type_up, const void *Wu, int rows,
+               int columns, const float *X, int n, float *out, float *scratch);
 
 /// dst[i][c] = W[row_begin + i][c] as f32 for i < row_count. dst: [row_count][columns].
 void tk_dequantize_rows(int type, const void *W, int row_begin, int row_count, int columns,
