@@ -20,7 +20,7 @@ OUT_JSON=.bench/generate.json
 mkdir -p .bench
 
 BIN="$(swift build -c release --show-bin-path)/finetune"
-MODEL_PATH="$("$BIN" models list --json | python3 -c "import json,sys; print(next(m['record']['path'] for m in json.load(sys.stdin) if m['record']['name']=='$MODEL'))")"
+MODEL_PATH="$("$BIN" models list --json | python3 -c "import json,sys; print(next(m['path'] for m in json.load(sys.stdin)['models'] if m['name']=='$MODEL'))")"
 
 echo "== finetune bench generate ($MODEL, $THREADS threads, median of $RUNS)"
 "$BIN" bench generate "$MODEL" --threads "$THREADS" --repetitions "$RUNS" --json > .bench/generate-finetune.json

@@ -86,8 +86,8 @@ static size_t block_bytes(int type) {
     case TK_Q4_0: return 18;
     case TK_Q4_1: return 20;
     case TK_Q8_0: return 34;
-    case TK_Q4_1R: return 24;
-    case TK_Q8_0R: return 36;
+    case TK_Q4_1R: return 20;
+    case TK_Q8_0R: return 34;
     default: return 0;
     }
 }
@@ -137,20 +137,20 @@ static void dequantize_row_scalar(int type, const uint8_t *row, int columns, flo
         return;
     case TK_Q4_1R: {
         const int nb = columns / 32;
-        const float *d = (const float *)row, *m = d + nb;
-        const uint8_t *q = (const uint8_t *)(m + nb);
-        for (int b = 0; b < nb; b++)
+        const uint8_t *q = row + 4 * nb;
+        for (int b = 0; b < nb; b++) {
+            float d = load_f16(row + 2 * b), m = load_f16(row + 2 * (nb + b));
             for (int j = 0; j < 16; j++) {
-                dst[32 * b + j] = fmaf((float)(q[16 * b + j] & 15), d[b], m[b]);
-                dst[32 * b + j + 16] = fmaf((float)(q[16 * b + j] >> 4), d[b], m[b]);
+                dst[32 * b + j] = fmaf((float)(q[16 * b + j] & 15), d, m);
+                dst[32 * b + j + 16] = fmaf((float)(q[16 * b + j] >> 4), d, m);
             }
+        }
         return;
     }
     case TK_Q8_0R: {
         const int nb = columns / 32;
-        const float *d = (const float *)row;
-        const int8_t *q = (const int8_t *)(d + nb);
-        for (int c = 0; c < columns; c++) dst[c] = d[c / 32] * (float)q[c];
+        const int8_t *q = (const int8_t *)(row + 2 * nb);
+        for (int c = 0; c < columns; c++) dst[c] = load_f16(row + 2 * (c / 32)) * (float)q[c];
         return;
     }
     case TK_Q4_1:

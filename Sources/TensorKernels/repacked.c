@@ -1,9 +1,10 @@
-// Decode layouts: Q4_1 and Q8_0 weights rewritten once at load time with f32 scales stored apart
-// from the quants (see TK_Q4_1R / TK_Q8_0R in TensorKernels.h).
+// Decode layouts: Q4_1 and Q8_0 weights rewritten once at load time with each row's f16 scales
+// gathered apart from the quants (see TK_Q4_1R / TK_Q8_0R in TensorKernels.h).
 //
 // Decoding one token multiplies every weight once by a single vector, so the inner loop's cost
 // per block decides the speed. In GGML's own layout each block starts with f16 scales that must
-// be converted and broadcast; here the scales are f32 in their own array, nibbles become floats
+// be converted one by one; here a row's scales convert 16 at a time into a small f32 array
+// before its blocks are read (f16 stays in memory: decoding is bound by bytes read), nibbles become floats
 // with one table lookup (vpermps on the low 4 bits), and Q4_1's offset term m·Σx is taken out of
 // the loop: Σ (d·q + m)·x = d·Σ q·x + m·Σ x, with Σ x per block computed once per vector.
 #include "TensorKernels.h"
@@ -32,24 +33,17 @@ int tk_repack(int type, const void *src, int rows, int columns, void *dst) {
     for (int r = 0; r < rows; r++) {
         const uint8_t *in = (const uint8_t *)src + (size_t)r * in_bytes;
         uint8_t *out = (uint8_t *)dst + (size_t)r * out_bytes;
-        float *d = (float *)out;
-        if (type == TK_Q4_1) {
-            float *m = d + nb;
-            uint8_t *q = (uint8_t *)(m + nb);
+        if (type == TK_Q4_1) {  // d[nb], m[nb], nibbles
+            uint8_t *q = out + 4 * nb;
             for (int b = 0; b < nb; b++) {
-                uint16_t h;
-                memcpy(&h, in + 20 * b, 2);
-                d[b] = tk_f16_to_f32(h);
-                memcpy(&h, in + 20 * b + 2, 2);
-                m[b] = tk_f16_to_f32(h);
+                memcpy(out + 2 * b, in + 20 * b, 2);
+                memcpy(out + 2 * (nb + b), in + 20 * b + 2, 2);
                 memcpy(q + 16 * b, in + 20 * b + 4, 16);
             }
-        } else {
-            int8_t *q = (int8_t *)(d + nb);
+        } else {  // d[nb], int8
+            uint8_t *q = out + 2 * nb;
             for (int b = 0; b < nb; b++) {
-                uint16_t h;
-                memcpy(&h, in + 34 * b, 2);
-                d[b] = tk_f16_to_f32(h);
+                memcpy(out + 2 * b, in + 34 * b, 2);
                 memcpy(q + 32 * b, in + 34 * b + 2, 32);
             }
         }
@@ -66,6 +60,18 @@ TK_AVX512 static void block_sums(const float *x, int nb, float *sums) {
         sums[b] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_loadu_ps(x + 32 * b), _mm512_loadu_ps(x + 32 * b + 16)));
 }
 
+/// f16 scales → f32: out[i] = half(in[i]) for i < count.
+TK_AVX512 static inline void scales_to_f32(const uint8_t *in, int count, float *out) {
+    int i = 0;
+    for (; i + 16 <= count; i += 16)
+        _mm512_storeu_ps(out + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(in + 2 * i))));
+    for (; i < count; i++) {
+        uint16_t h;
+        memcpy(&h, in + 2 * i, 2);
+        out[i] = _cvtsh_ss(h);
+    }
+}
+
 /// Σ_b a[b]·c[b].
 TK_AVX512 static float dot(const float *a, const float *c, int count) {
     __m512 acc = _mm512_setzero_ps();
@@ -78,13 +84,15 @@ TK_AVX512 static float dot(const float *a, const float *c, int count) {
 
 #define TK_Q4R_ROWS(R)                                                                                  \
     do {                                                                                                \
-        const float *d[R], *m[R];                                                                       \
+        float *d[R], *m[R];                                                                             \
         const uint8_t *q[R];                                                                            \
         __m512 acc[R][TK_RX];                                                                           \
         for (int i = 0; i < R; i++) {                                                                   \
-            d[i] = (const float *)(W + (size_t)(r + i) * row_bytes);                                    \
+            const uint8_t *row = W + (size_t)(r + i) * row_bytes;                                       \
+            d[i] = scales + (size_t)(2 * i) * nb;                                                       \
             m[i] = d[i] + nb;                                                                           \
-            q[i] = (const uint8_t *)(m[i] + nb);                                                        \
+            scales_to_f32(row, 2 * nb, d[i]);                                                           \
+            q[i] = row + 4 * nb;                                                                        \
             for (int t = 0; t < TK_RX; t++) acc[i][t] = _mm512_setzero_ps();                            \
         }                                                                                               \
         for (int b = 0; b < nb; b++) {                                                                  \
@@ -110,12 +118,14 @@ TK_AVX512 static float dot(const float *a, const float *c, int count) {
 
 #define TK_Q8R_ROWS(R)                                                                                  \
     do {                                                                                                \
-        const float *d[R];                                                                              \
+        float *d[R];                                                                                    \
         const int8_t *q[R];                                                                             \
         __m512 acc[R][TK_RX];                                                                           \
         for (int i = 0; i < R; i++) {                                                                   \
-            d[i] = (const float *)(W + (size_t)(r + i) * row_bytes);                                    \
-            q[i] = (const int8_t *)(d[i] + nb);                                                         \
+            const uint8_t *row = W + (size_t)(r + i) * row_bytes;                                       \
+            d[i] = scales + (size_t)i * nb;                                                             \
+            scales_to_f32(row, nb, d[i]);                                                               \
+            q[i] = (const int8_t *)(row + 2 * nb);                                                      \
             for (int t = 0; t < TK_RX; t++) acc[i][t] = _mm512_setzero_ps();                            \
         }                                                                                               \
         for (int b = 0; b < nb; b++) {                                                                  \
@@ -141,11 +151,14 @@ TK_AVX512 void tk_matmul_repacked_avx512(int type, const uint8_t *W, size_t row_
                                          const float *X, int n, float *Y, int ldy) {
     const int nb = columns / 32;
     const __m512 table = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    float small[TK_RX * 64];
-    float *sums = type == TK_Q4_1R ? (TK_RX * nb <= 256 ? small : malloc(sizeof(float) * TK_RX * nb)) : NULL;
+    // Per pass: Σx per block for each vector (Q4_1R), and the f32 scales of 4 rows.
+    float small[TK_RX * 64 + 8 * 64];
+    const size_t need = (size_t)(TK_RX + 8) * nb;
+    float *scratch = need <= sizeof(small) / sizeof(float) ? small : malloc(sizeof(float) * need);
+    float *sums = scratch, *scales = scratch + TK_RX * nb;
     for (int t0 = 0; t0 < n; t0 += TK_RX) {
         const int nt = n - t0 < TK_RX ? n - t0 : TK_RX;
-        if (sums)
+        if (type == TK_Q4_1R)
             for (int t = 0; t < nt; t++) block_sums(X + (size_t)(t0 + t) * columns, nb, sums + t * nb);
         int r = r0;
         if (type == TK_Q4_1R) {
@@ -156,19 +169,22 @@ TK_AVX512 void tk_matmul_repacked_avx512(int type, const uint8_t *W, size_t row_
             for (; r < r1; r++) TK_Q8R_ROWS(1);
         }
     }
-    if (sums && sums != small) free(sums);
+    if (scratch != small) free(scratch);
 }
 
 TK_AVX512 void tk_dequantize_repacked_avx512(int type, const uint8_t *W, size_t row_bytes, int r0, int count,
                                              int columns, float *dst) {
     const int nb = columns / 32;
     const __m512 table = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    float small[2 * 64];
+    float *d = 2 * nb <= 128 ? small : malloc(sizeof(float) * 2 * nb);
     for (int i = 0; i < count; i++) {
-        const float *d = (const float *)(W + (size_t)(r0 + i) * row_bytes);
+        const uint8_t *row = W + (size_t)(r0 + i) * row_bytes;
         float *out = dst + (size_t)i * columns;
+        scales_to_f32(row, type == TK_Q4_1R ? 2 * nb : nb, d);
         if (type == TK_Q4_1R) {
             const float *m = d + nb;
-            const uint8_t *q = (const uint8_t *)(m + nb);
+            const uint8_t *q = row + 4 * nb;
             for (int b = 0; b < nb; b++) {
                 __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 16 * b)));
                 __m512 vd = _mm512_set1_ps(d[b]), vm = _mm512_set1_ps(m[b]);
@@ -176,7 +192,7 @@ TK_AVX512 void tk_dequantize_repacked_avx512(int type, const uint8_t *W, size_t 
                 _mm512_storeu_ps(out + 32 * b + 16, _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), table), vd, vm));
             }
         } else {
-            const int8_t *q = (const int8_t *)(d + nb);
+            const int8_t *q = (const int8_t *)(row + 2 * nb);
             for (int b = 0; b < nb; b++) {
                 __m512 vd = _mm512_set1_ps(d[b]);
                 _mm512_storeu_ps(out + 32 * b, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(q + 32 * b)))), vd));
@@ -184,6 +200,7 @@ TK_AVX512 void tk_dequantize_repacked_avx512(int type, const uint8_t *W, size_t 
             }
         }
     }
+    if (d != small) free(d);
 }
 #endif
 

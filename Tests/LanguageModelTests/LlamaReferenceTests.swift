@@ -79,6 +79,23 @@ struct LlamaReferenceTests {
         }
     }
 
+    @Test("decoding token by token (the decode kernels) gives the reference logits at every position")
+    func decodeLogitsAgree() throws {
+        let fixture = try LogitsFixture.load()
+        let model = try LlamaModel(file: try GGUFFile(contentsOf: try #require(RealModel.url)))
+        let item = try #require(fixture.cases.first { $0.name == "chat_capital" })
+        let session = model.makeSession()
+        var worst: Float = 0
+        for (token, expected) in zip(item.input_ids, item.positions) {
+            let row = try model.forward([token], session: session)
+            for (id, value) in zip(expected.top_ids + fixture.fixed_ids, expected.top_logits + expected.fixed_logits) {
+                worst = max(worst, abs(row[id] - value))
+            }
+        }
+        print("\(item.name), token by token: worst logit difference \(worst)")
+        #expect(worst < Self.logitTolerance)
+    }
+
     @Test("64 greedy tokens match the reference token for token")
     func greedyTokensMatch() throws {
         let fixture = try LogitsFixture.load()

@@ -44,10 +44,11 @@ void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *context);
 
 enum {
     TK_F32 = 0, TK_F16 = 1, TK_Q4_0 = 2, TK_Q4_1 = 3, TK_Q8_0 = 8, TK_BF16 = 30,
-    /// Decode layouts made by `tk_repack` (not GGML types): the same values with f32 scales stored
-    /// apart from the quants, so the inner loop does no half-precision conversions.
-    /// Q4_1R row: d[nb] f32, m[nb] f32, then 16 bytes of nibbles per block (Q4_1's order).
-    /// Q8_0R row: d[nb] f32, then 32 int8 per block.
+    /// Decode layouts made by `tk_repack` (not GGML types): the same bytes with each row's f16
+    /// scales gathered apart from the quants, so a row's scales convert to f32 in a few wide
+    /// instructions and the quants stream contiguously. Same size as the GGML layout.
+    /// Q4_1R row: d[nb] f16, m[nb] f16, then 16 bytes of nibbles per block (Q4_1's order).
+    /// Q8_0R row: d[nb] f16, then 32 int8 per block.
     TK_Q4_1R = 1003, TK_Q8_0R = 1008,
 };
 
