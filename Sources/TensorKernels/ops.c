@@ -142,13 +142,15 @@ float tk_softmax(float *x, int count) {
 
 enum { TK_KEY_CHUNK = 128 };
 
-/// One query head over keys 0...last: online softmax over chunks of keys.
-static void attend_scalar(const float *q, const float *k, const float *v, int kv_stride, int head_dim,
-                          int last, float scale, float *out) {
+/// One query head over keys first...last, online softmax over chunks of keys. Leaves the
+/// unnormalised result: *max_out = the largest score m, *sum_out = Σ exp(s - m) and
+/// out = Σ exp(s - m)·v, so partial results over key ranges can be merged.
+static void attend_partial_scalar(const float *q, const float *k, const float *v, int kv_stride, int head_dim,
+                                  int first, int last, float scale, float *max_out, float *sum_out, float *out) {
     float scores[TK_KEY_CHUNK];
     float running_max = -INFINITY, running_sum = 0;
     for (int d = 0; d < head_dim; d++) out[d] = 0;
-    for (int j0 = 0; j0 <= last; j0 += TK_KEY_CHUNK) {
+    for (int j0 = first; j0 <= last; j0 += TK_KEY_CHUNK) {
         int count = last + 1 - j0 < TK_KEY_CHUNK ? last + 1 - j0 : TK_KEY_CHUNK;
         float chunk_max = -INFINITY;
         for (int j = 0; j < count; j++) {
@@ -171,8 +173,8 @@ static void attend_scalar(const float *q, const float *k, const float *v, int kv
         }
         running_max = new_max;
     }
-    float inv = 1.0f / running_sum;
-    for (int d = 0; d < head_dim; d++) out[d] *= inv;
+    *max_out = running_max;
+    *sum_out = running_sum;
 }
 
 #if defined(__x86_64__)
@@ -195,8 +197,8 @@ TK_AVX512 static inline __m512 reduce16(const __m512 v[16]) {
 }
 
 /// The same for head_dim a multiple of 16 and at most 256.
-TK_AVX512 static void attend_avx512(const float *q, const float *k, const float *v, int kv_stride,
-                                    int head_dim, int last, float scale, float *out) {
+TK_AVX512 static void attend_partial_avx512(const float *q, const float *k, const float *v, int kv_stride, int head_dim,
+                                            int first, int last, float scale, float *max_out, float *sum_out, float *out) {
     float scores[TK_KEY_CHUNK] __attribute__((aligned(64)));
     const int lanes = head_dim / 16;
     __m512 qv[16], acc[16];
@@ -205,7 +207,7 @@ TK_AVX512 static void attend_avx512(const float *q, const float *k, const float 
         acc[l] = _mm512_setzero_ps();
     }
     float running_max = -INFINITY, running_sum = 0;
-    for (int j0 = 0; j0 <= last; j0 += TK_KEY_CHUNK) {
+    for (int j0 = first; j0 <= last; j0 += TK_KEY_CHUNK) {
         int count = last + 1 - j0 < TK_KEY_CHUNK ? last + 1 - j0 : TK_KEY_CHUNK;
         float chunk_max = -INFINITY;
         int j = 0;
@@ -253,10 +255,23 @@ TK_AVX512 static void attend_avx512(const float *q, const float *k, const float 
         }
         running_max = new_max;
     }
-    __m512 inv = _mm512_set1_ps(1.0f / running_sum);
-    for (int l = 0; l < lanes; l++) _mm512_storeu_ps(out + 16 * l, _mm512_mul_ps(acc[l], inv));
+    for (int l = 0; l < lanes; l++) _mm512_storeu_ps(out + 16 * l, acc[l]);
+    *max_out = running_max;
+    *sum_out = running_sum;
 }
 #endif
+
+/// Attention of one query head over keys first...last, unnormalised (see attend_partial_scalar).
+static void attend_partial(int vectorized, const float *q, const float *k, const float *v, int kv_stride, int head_dim,
+                           int first, int last, float scale, float *max_out, float *sum_out, float *out) {
+#if defined(__x86_64__)
+    if (vectorized && head_dim % 16 == 0 && head_dim <= 256) {
+        attend_partial_avx512(q, k, v, kv_stride, head_dim, first, last, scale, max_out, sum_out, out);
+        return;
+    }
+#endif
+    attend_partial_scalar(q, k, v, kv_stride, head_dim, first, last, scale, max_out, sum_out, out);
+}
 
 typedef struct {
     int vectorized;
@@ -271,9 +286,6 @@ static void attention_task_run(void *raw, int ith, int nth) {
     const int group = task->heads / task->kv_heads;
     const int kv_stride = task->kv_heads * task->head_dim;
     const int total = task->n * task->heads;
-#if defined(__x86_64__)
-    const int vector = task->vectorized && task->head_dim % 16 == 0 && task->head_dim <= 256;
-#endif
     // Interleave (token, head) pairs over threads: later tokens attend to more keys.
     for (int pair = ith; pair < total; pair += nth) {
         int t = pair / task->heads, h = pair % task->heads;
@@ -281,19 +293,69 @@ static void attention_task_run(void *raw, int ith, int nth) {
         const float *k = task->k + (size_t)(h / group) * task->head_dim;
         const float *v = task->v + (size_t)(h / group) * task->head_dim;
         float *out = task->out + ((size_t)t * task->heads + h) * task->head_dim;
-#if defined(__x86_64__)
-        if (vector) {
-            attend_avx512(q, k, v, kv_stride, task->head_dim, task->start + t, task->scale, out);
+        float max, sum;
+        attend_partial(task->vectorized, q, k, v, kv_stride, task->head_dim, 0, task->start + t, task->scale, &max, &sum, out);
+        float inv = 1.0f / sum;
+        for (int d = 0; d < task->head_dim; d++) out[d] *= inv;
+    }
+}
+
+/// Decoding one token: every thread takes a contiguous share of the keys for all heads (so each
+/// key and value is read once per group of query heads that share it), leaving unnormalised
+/// partial results that `tk_attention` merges.
+typedef struct {
+    attention_task base;
+    float *partials;  // [threads][heads][head_dim + 2]: max, sum, acc[head_dim]
+} split_task;
+
+static void split_task_run(void *raw, int ith, int nth) {
+    split_task *task = raw;
+    attention_task *a = &task->base;
+    const int keys = a->start + 1, group = a->heads / a->kv_heads;
+    const int kv_stride = a->kv_heads * a->head_dim, width = a->head_dim + 2;
+    const int first = (int)((long)keys * ith / nth), last = (int)((long)keys * (ith + 1) / nth) - 1;
+    for (int h = 0; h < a->heads; h++) {
+        float *slot = task->partials + ((size_t)ith * a->heads + h) * width;
+        if (first > last) {
+            slot[0] = -INFINITY;
+            slot[1] = 0;
             continue;
         }
-#endif
-        attend_scalar(q, k, v, kv_stride, task->head_dim, task->start + t, task->scale, out);
+        attend_partial(a->vectorized, a->q + (size_t)h * a->head_dim, a->k + (size_t)(h / group) * a->head_dim,
+                       a->v + (size_t)(h / group) * a->head_dim, kv_stride, a->head_dim, first, last, a->scale,
+                       &slot[0], &slot[1], slot + 2);
     }
 }
 
 void tk_attention(tk_pool *pool, const float *q, int n, int heads, int kv_heads, int head_dim,
                   const float *k_cache, const float *v_cache, int start, float scale, float *out) {
     attention_task task = {tk_vectorized(), q, k_cache, v_cache, n, heads, kv_heads, head_dim, start, scale, out};
+    const int threads = tk_pool_thread_count(pool);
+    if (n == 1 && threads > 1 && start + 1 >= 64 * threads) {
+        const int width = head_dim + 2;
+        split_task split = {task, malloc(sizeof(float) * (size_t)threads * heads * width)};
+        tk_pool_run(pool, split_task_run, &split);
+        for (int h = 0; h < heads; h++) {  // merge: rescale each share to the common maximum
+            float max = -INFINITY, sum = 0;
+            for (int i = 0; i < threads; i++) {
+                float m = split.partials[((size_t)i * heads + h) * width];
+                max = m > max ? m : max;
+            }
+            float *o = out + (size_t)h * head_dim;
+            for (int d = 0; d < head_dim; d++) o[d] = 0;
+            for (int i = 0; i < threads; i++) {
+                const float *slot = split.partials + ((size_t)i * heads + h) * width;
+                if (slot[1] == 0) continue;
+                float w = expf(slot[0] - max);
+                sum += w * slot[1];
+                for (int d = 0; d < head_dim; d++) o[d] += w * slot[2 + d];
+            }
+            float inv = 1.0f / sum;
+            for (int d = 0; d < head_dim; d++) o[d] *= inv;
+        }
+        free(split.partials);
+        return;
+    }
     if ((size_t)n * (size_t)(start + n) * (size_t)heads < 256) attention_task_run(&task, 0, 1);
     else tk_pool_run(pool, attention_task_run, &task);
 }

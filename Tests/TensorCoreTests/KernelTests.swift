@@ -144,7 +144,7 @@ struct KernelTests {
         #expect(x[3] == 0)
     }
 
-    @Test("causal grouped-query attention matches a naive softmax(QKᵀ)V", arguments: [true, false], [(1, 0), (5, 0), (3, 200), (40, 100)])
+    @Test("causal grouped-query attention matches a naive softmax(QKᵀ)V", arguments: [true, false], [(1, 0), (5, 0), (3, 200), (40, 100), (1, 300), (1, 1000)])
     func attention(vectorized: Bool, shape: (n: Int, start: Int)) {
         Kernels.setVectorized(vectorized)
         defer { Kernels.setVectorized(true) }
