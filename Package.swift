@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LanguageModelTests",
-            dependencies: ["LanguageModel", "GGUF", "Tokenization", "TensorCore"],
+            dependencies: ["LanguageModel", "GGUF", "Tokenization", "TensorCore", "ChatDataset"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], exclude: ["Fixtures"]),

@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// The state of one conversation with a model: the key/value cache of the tokens seen so far and
@@ -76,7 +77,7 @@ final class LlamaWorkspace {
         sin = buffer(batch * c.rotaryDimension / 2)
         // As the reference computes them, in f32: base^(-2i/d).
         inverseFrequencies = (0..<c.rotaryDimension / 2).map {
-            1 / Float.pow(c.ropeFrequencyBase, Float(2 * $0) / Float(c.rotaryDimension))
+            1 / powf(c.ropeFrequencyBase, Float(2 * $0) / Float(c.rotaryDimension))
         }
     }
 
@@ -91,15 +92,9 @@ final class LlamaWorkspace {
             let position = Float(start + t)
             for i in 0..<half {
                 let angle = position * inverseFrequencies[i]
-                cos[t * half + i] = Foundation.cos(angle)
-                sin[t * half + i] = Foundation.sin(angle)
+                cos[t * half + i] = cosf(angle)
+                sin[t * half + i] = sinf(angle)
             }
         }
     }
-}
-
-import Foundation
-
-extension Float {
-    static func pow(_ base: Float, _ exponent: Float) -> Float { Foundation.pow(base, exponent) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ChatDataset
 
 /// How the next token is chosen from the logits.
@@ -62,7 +63,7 @@ public struct Sampler: Sendable {
         let floor = maxLogit - 30 * parameters.temperature
         var candidates: [(id: Int, weight: Float)] = []
         for (id, value) in logits.enumerated() where value >= floor {
-            candidates.append((id, ((value - maxLogit) * inverseTemperature).exp))
+            candidates.append((id, expf((value - maxLogit) * inverseTemperature)))
         }
         candidates.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.id < $1.id) }
         if parameters.topK > 0, candidates.count > parameters.topK {
@@ -90,8 +91,3 @@ public struct Sampler: Sendable {
     }
 }
 
-extension Float {
-    fileprivate var exp: Float { Float(Foundation.exp(Double(self))) }
-}
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import TensorKernels
 
 /// The worker threads the kernels split their work over (the calling thread is one of them).
@@ -24,5 +25,3 @@ public final class ThreadPool: @unchecked Sendable {
     /// The default thread count: the machine's active processors.
     public static var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
-
-import Foundation

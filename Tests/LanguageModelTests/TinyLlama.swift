@@ -1,3 +1,4 @@
+import ChatDataset
 import Foundation
 import GGUF
 @testable import LanguageModel
@@ -20,7 +21,7 @@ struct TinyLlama {
     init(type: GGMLType = .f32, embeddingType: GGMLType = .q8_0, tied: Bool = true, seed: UInt64 = 1,
          architecture: String = "llama") throws {
         let c = Self.configuration
-        var random = SplitMix(seed)
+        var random = SeededGenerator(seed: seed)
         var writer = GGUFWriter()
         writer.set("general.architecture", .string(architecture))
         writer.set("general.name", .string("tiny-llama"))
@@ -138,16 +139,7 @@ struct TinyLlama {
     func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededGenerator {
     /// Uniform in [-1, 1).
     mutating func uniform() -> Float { Float(Double(next() >> 11) / Double(1 << 52) - 1) }
 }

@@ -18,11 +18,8 @@ struct ModelsCommand: ParsableCommand {
 
     /// Runs `body`; a `ModelHubError` is printed as `finetune: error: …` and exits with status 1.
     static func reportingErrors<T>(_ body: () throws(ModelHubError) -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            Console.err(Console.paint("finetune: error: \(error.description)", .red))
-            throw ExitCode(1)
+        try Console.reportingErrors(exitStatus: 1) {
+            do throws(ModelHubError) { return try body() } catch { throw CLIError(error.description) }
         }
     }
 

@@ -21,13 +21,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The GGUF file a model name or path stands for; errors are printed and exit with status 1.
     static func resolve(_ model: String) throws -> URL {
-        try Console.reportingErrors(exitStatus: 1) {
-            do {
-                return try ModelStore().resolve(model)
-            } catch {
-                throw CLIError("\(error)")
-            }
-        }
+        try ModelsCommand.reportingErrors { () throws(ModelHubError) -> URL in try ModelStore().resolve(model) }
     }
 
     /// Loads the model, printing errors the way every command does.
