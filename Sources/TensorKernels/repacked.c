@@ -152,8 +152,8 @@ TK_AVX512 void tk_matmul_repacked_avx512(int type, const uint8_t *W, size_t row_
     const int nb = columns / 32;
     const __m512 table = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     // Per pass: Σx per block for each vector (Q4_1R), and the f32 scales of 4 rows.
-    float small[TK_RX * 64 + 8 * 64];
-    const size_t need = (size_t)(TK_RX + 8) * nb;
+    float small[TK_RX * 64 + 16 * 64];
+    const size_t need = (size_t)(TK_RX + 16) * nb;
     float *scratch = need <= sizeof(small) / sizeof(float) ? small : malloc(sizeof(float) * need);
     float *sums = scratch, *scales = scratch + TK_RX * nb;
     for (int t0 = 0; t0 < n; t0 += TK_RX) {
@@ -162,9 +162,13 @@ TK_AVX512 void tk_matmul_repacked_avx512(int type, const uint8_t *W, size_t row_
             for (int t = 0; t < nt; t++) block_sums(X + (size_t)(t0 + t) * columns, nb, sums + t * nb);
         int r = r0;
         if (type == TK_Q4_1R) {
+            if (nt == 1)
+                for (; r + 7 < r1; r += 8) TK_Q4R_ROWS(8);
             for (; r + 3 < r1; r += 4) TK_Q4R_ROWS(4);
             for (; r < r1; r++) TK_Q4R_ROWS(1);
         } else {
+            if (nt == 1)
+                for (; r + 7 < r1; r += 8) TK_Q8R_ROWS(8);
             for (; r + 3 < r1; r += 4) TK_Q8R_ROWS(4);
             for (; r < r1; r++) TK_Q8R_ROWS(1);
         }
