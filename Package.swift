@@ -76,11 +76,11 @@ let package = Package(
             dependencies: ["ChatDataset"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ChatDataset"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TensorKernels", "GGUF"]),
         .testTarget(
             name: "TokenizationTests",
-            dependencies: ["Tokenization", "GGUF"],
+            dependencies: ["Tokenization", "GGUF", "ChatDataset"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

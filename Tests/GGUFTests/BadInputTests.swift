@@ -1,3 +1,4 @@
+import ChatDataset
 import Foundation
 import Testing
 @testable import GGUF

@@ -1,3 +1,4 @@
+import ChatDataset
 import Foundation
 @testable import GGUF
 
@@ -163,18 +164,8 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> (value: Float, index: Int) {
     return worst
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// ChatDataset's SplitMix64 generator, so failures reproduce.
+extension SeededGenerator {
     /// Roughly normal values (sum of uniforms), scaled.
     mutating func normals(_ count: Int, scale: Float = 1) -> [Float] {
         (0..<count).map { _ in

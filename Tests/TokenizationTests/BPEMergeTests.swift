@@ -1,3 +1,4 @@
+import ChatDataset
 import Testing
 @testable import Tokenization
 
@@ -74,18 +75,6 @@ private func referenceBPE(_ word: [String], ranks: [String: Int]) -> [String] {
     return parts
 }
 
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("BPE merges follow their ranks")
 struct BPEMergeTests {
     @Test("the better-ranked merge wins when two overlap")
@@ -120,7 +109,7 @@ struct BPEMergeTests {
 
     @Test("the merge queue agrees with GPT-2's merge loop on random vocabularies and words")
     func agreesWithReferenceLoop() throws {
-        var generator = SplitMix64(state: 42)
+        var generator = SeededGenerator(seed: 42)
         for _ in 0..<40 {
             var pieces = ["a", "b", "c"]
             var merges: [(String, String)] = []

@@ -1,3 +1,4 @@
+import ChatDataset
 import Testing
 @testable import Tokenization
 
@@ -85,7 +86,7 @@ struct BPEPreTokenizerTests {
 
     @Test("words always cover the text exactly", arguments: PreTokenizer.allCases)
     func coverage(pattern: PreTokenizer) {
-        var generator = SplitMix64(state: 7)
+        var generator = SeededGenerator(seed: 7)
         let pool = Array("aZ9 \n\r\t.'’sSé你😀\u{301}\u{200d}\u{a0}½")
         for _ in 0..<300 {
             let text = String((0..<Int.random(in: 0...20, using: &generator)).compactMap { _ in pool.randomElement(using: &generator) })

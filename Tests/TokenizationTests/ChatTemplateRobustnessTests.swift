@@ -1,21 +1,10 @@
+import ChatDataset
 import Testing
 @testable import Tokenization
 
 /// Templates come from model files: damaged or hostile ones must give an error, never a crash or a hang.
 @Suite("Damaged templates fail with located errors instead of crashing")
 struct ChatTemplateRobustnessTests {
-    /// A small deterministic generator (SplitMix64), so a failure reproduces.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let fragments = [
         "{{", "}}", "{%", "%}", "{#", "#}", "-", "+", "(", ")", "[", "]", "{", "}", "'", "\"", "|", ".", ",", ":",
         " if ", " else ", " for ", " in ", " not ", " is ", "loop", "\n", "\\", "~", "*", "**", "%", "0", "1e",
@@ -29,7 +18,7 @@ struct ChatTemplateRobustnessTests {
         let engine = try ChatTemplateFixtures.json("jinja_engine_cases.json")
         sources += (engine["cases"]?.arrayValue ?? []).compactMap { $0["template"]?.stringValue }
         let context = try ChatTemplateFixtures.context(engine["context"])
-        var generator = SplitMix64(state: 2024)
+        var generator = SeededGenerator(seed: 2024)
         var rendered = 0
         var failed = 0
         for _ in 0..<1500 {

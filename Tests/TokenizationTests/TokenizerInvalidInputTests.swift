@@ -1,3 +1,4 @@
+import ChatDataset
 import Testing
 @testable import Tokenization
 
@@ -14,7 +15,7 @@ struct TokenizerInvalidInputTests {
           arguments: PreTokenizer.allCases.map(\.rawValue))
     func randomStrings(preTokenizer: String) throws {
         let tokenizer = try TinyVocabulary.tokenizer(merges: [("a", "b")], control: ["<|im_start|>"], preTokenizer: preTokenizer)
-        var generator = SplitMix64(state: 99)
+        var generator = SeededGenerator(seed: 99)
         let ranges: [ClosedRange<UInt32>] = [0x0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF]
         for _ in 0..<500 {
             var scalars = String.UnicodeScalarView()

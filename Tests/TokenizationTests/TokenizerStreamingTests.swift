@@ -1,3 +1,4 @@
+import ChatDataset
 import Testing
 @testable import Tokenization
 
@@ -44,7 +45,7 @@ struct TokenizerStreamingTests {
 
     @Test("random byte sequences, valid or not, stream exactly as decode reads them")
     func randomBytes() {
-        var generator = SplitMix64(state: 1)
+        var generator = SeededGenerator(seed: 1)
         let interesting: [UInt8] = [0x41, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xA0, 0x9F, 0xEF, 0xF0, 0xF4, 0x90, 0x8F, 0xF5, 0xFF]
         for _ in 0..<2_000 {
             let sequence = (0..<Int.random(in: 1...10, using: &generator)).map { _ in
