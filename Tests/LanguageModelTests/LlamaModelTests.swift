@@ -104,6 +104,32 @@ struct LlamaBadInputTests {
         #expect(session.count == 0)
     }
 
+    @Test("weights in a quantization the runtime can't run are refused by tensor and type")
+    func unsupportedQuantization() throws {
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("llama"))
+        for (key, value) in [("block_count", 1), ("embedding_length", 256), ("feed_forward_length", 256),
+                             ("attention.head_count", 2), ("context_length", 16)] {
+            writer.set("llama." + key, .uint32(UInt32(value)))
+        }
+        let square = [Float](repeating: 0.01, count: 256 * 256)
+        try writer.addTensor(name: "token_embd.weight", shape: [256, 8], values: Array(repeating: 0.1, count: 2048), as: .f32)
+        try writer.addTensor(name: "output_norm.weight", shape: [256], values: Array(repeating: 1, count: 256), as: .f32)
+        try writer.addTensor(name: "blk.0.attn_norm.weight", shape: [256], values: Array(repeating: 1, count: 256), as: .f32)
+        // Q5_K: 256 values per 176-byte block; GGUF reads it, the runtime has no kernel or dequantizer for it.
+        try writer.addTensor(name: "blk.0.attn_q.weight", shape: [256, 256], type: .q5_K, bytes: Array(repeating: 0, count: 256 * 176))
+        for name in ["attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"] {
+            try writer.addTensor(name: "blk.0.\(name).weight", shape: [256, 256], values: square, as: .f32)
+        }
+        try writer.addTensor(name: "blk.0.ffn_norm.weight", shape: [256], values: Array(repeating: 1, count: 256), as: .f32)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("q5k-\(UUID().uuidString).gguf")
+        try writer.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let error = #expect(throws: LanguageModelError.self) { try LlamaModel(file: try GGUFFile(contentsOf: url)) }
+        #expect(error?.description.contains("blk.0.attn_q.weight") == true)
+        #expect(error?.description.contains("Q5_K") == true)
+    }
+
     @Test("a missing tensor is named")
     func missingTensor() throws {
         var writer = GGUFWriter()
