@@ -40,7 +40,7 @@ public enum LanguageModelError: Error, CustomStringConvertible, Equatable {
         case let .tensorShape(file, tensor, expected, actual):
             return "\(file): tensor '\(tensor)' has shape \(actual), expected \(expected) from the model's metadata."
         case let .unsupportedTensorType(file, tensor, type):
-            return "\(file): tensor '\(tensor)' is stored as \(type); finetune runs F32, F16, BF16, Q8_0, Q4_0 and Q4_1 weights (re-quantize the model to one of these, e.g. Q8_0)."
+            return "\(file): tensor '\(tensor)' is stored as \(type); finetune runs F32, F16, BF16, Q8_0, Q5_0, Q5_1, Q4_0, Q4_1, Q4_K and Q6_K weights (re-quantize the model to one of these, e.g. Q8_0 or Q4_K_M)."
         case let .unreadableFile(message):
             return message
         case .emptyPrompt:

@@ -74,23 +74,12 @@ private struct WeightLoader {
         guard info.shape == [columns, rows] else {
             throw .tensorShape(file: name, tensor: tensor, expected: [columns, rows], actual: info.shape)
         }
-        let bytes = file.bytes(of: info)
-        if let base = bytes.baseAddress,
-           let matrix = WeightMatrix(type: Int32(info.type.rawValue), rows: rows, columns: columns, base: base, owner: file) {
-            return matrix.repackedForDecoding()
-        }
-        // Types the kernels don't read in place (K-quants, ...): keep an f32 copy.
-        guard info.type.canDequantize else {
+        guard let base = file.bytes(of: info).baseAddress,
+              let matrix = WeightMatrix(type: Int32(info.type.rawValue), rows: rows, columns: columns, base: base, owner: file)
+        else {
             throw .unsupportedTensorType(file: name, tensor: tensor, type: info.type.name)
         }
-        let values: [Float]
-        do { values = try file.floats(of: info) } catch { throw .unreadableFile(error.description) }
-        let buffer = ByteBuffer(values.withUnsafeBytes { Array($0) })
-        guard let matrix = WeightMatrix(type: Int32(GGMLType.f32.rawValue), rows: rows, columns: columns,
-                                        base: UnsafeRawPointer(buffer.pointer), owner: buffer) else {
-            throw .unsupportedTensorType(file: name, tensor: tensor, type: info.type.name)
-        }
-        return matrix
+        return matrix.repackedForDecoding()
     }
 
     func vector(_ tensor: String, count: Int) throws(LanguageModelError) -> [Float] {

@@ -16,3 +16,6 @@ void tk_dequantize_repacked_avx512(int type, const uint8_t *W, size_t row_bytes,
 /// Rows [begin, end) of W · X on the calling thread with the caller's choice of kernels.
 void tk_matmul_rows_with(int vectorized, int type, const void *W, int row_begin, int row_end, int columns,
                          const float *X, int n, float *Y, int ldy);
+
+/// One row of Q4_K or Q6_K (`columns` a multiple of 256) as f32.
+void tk_dequantize_kquant_row(int type, const uint8_t *row, int columns, float *out);

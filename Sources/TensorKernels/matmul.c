@@ -2,7 +2,10 @@
 //
 // Block layouts (ggml's ggml-common.h): Q8_0 = f16 scale d + 32 x int8, value = d*q;
 // Q4_0 = f16 d + 16 bytes, element j in the low nibble of byte j and element j+16 in the high
-// nibble, value = d*(q-8); Q4_1 = f16 d, f16 m + 16 bytes as Q4_0, value = d*q + m.
+// nibble, value = d*(q-8); Q4_1 = f16 d, f16 m + 16 bytes as Q4_0, value = d*q + m;
+// Q5_0 = f16 d, 32 bits qh (bit j is the fifth bit of element j) + 16 bytes as Q4_0,
+// value = d*(q-16); Q5_1 = f16 d, f16 m, qh, 16 bytes, value = d*q + m. (llama.cpp's Q4_K_M
+// files store rows whose width isn't a multiple of 256 as Q5_0 / Q5_1.)
 // Every kernel accumulates in f32; the vectorized versions only change the order of the sums.
 #include "TensorKernels.h"
 #include "internal.h"
@@ -73,7 +76,8 @@ static inline float bf16_to_f32(uint16_t b) {
 
 static int block_size(int type) {
     switch (type) {
-    case TK_Q4_0: case TK_Q4_1: case TK_Q8_0: case TK_Q4_1R: case TK_Q8_0R: return 32;
+    case TK_Q4_0: case TK_Q4_1: case TK_Q5_0: case TK_Q5_1: case TK_Q8_0: case TK_Q4_1R: case TK_Q8_0R: return 32;
+    case TK_Q4_K: case TK_Q6_K: return 256;
     case TK_F32: case TK_F16: case TK_BF16: return 1;
     default: return 0;
     }
@@ -86,6 +90,10 @@ static size_t block_bytes(int type) {
     case TK_Q4_0: return 18;
     case TK_Q4_1: return 20;
     case TK_Q8_0: return 34;
+    case TK_Q5_0: return 22;
+    case TK_Q5_1: return 24;
+    case TK_Q4_K: return 144;
+    case TK_Q6_K: return 210;
     case TK_Q4_1R: return 20;
     case TK_Q8_0R: return 34;
     default: return 0;
@@ -105,6 +113,9 @@ size_t tk_row_bytes(int type, int columns) {
 /// Dequantizes one row of `columns` elements.
 static void dequantize_row_scalar(int type, const uint8_t *row, int columns, float *dst) {
     switch (type) {
+    case TK_Q4_K: case TK_Q6_K:
+        tk_dequantize_kquant_row(type, row, columns, dst);
+        return;
     case TK_F32:
         memcpy(dst, row, (size_t)columns * 4);
         return;
@@ -151,6 +162,24 @@ static void dequantize_row_scalar(int type, const uint8_t *row, int columns, flo
         const int nb = columns / 32;
         const int8_t *q = (const int8_t *)(row + 2 * nb);
         for (int c = 0; c < columns; c++) dst[c] = load_f16(row + 2 * (c / 32)) * (float)q[c];
+        return;
+    }
+    case TK_Q5_0: case TK_Q5_1: {
+        const int one = type == TK_Q5_1;  // Q5_1 has a minimum m after d
+        const size_t bytes = one ? 24 : 22;
+        for (int b = 0; b < columns / 32; b++) {
+            const uint8_t *blk = row + bytes * b;
+            const float d = load_f16(blk), m = one ? load_f16(blk + 2) : 0;
+            uint32_t qh;
+            memcpy(&qh, blk + 2 + 2 * one, 4);
+            const uint8_t *qs = blk + 6 + 2 * one;
+            for (int j = 0; j < 16; j++) {
+                const int x0 = (qs[j] & 0x0F) | (((qh >> j) << 4) & 0x10);
+                const int x1 = (qs[j] >> 4) | ((qh >> (j + 12)) & 0x10);
+                dst[32 * b + j] = one ? fmaf((float)x0, d, m) : (float)(x0 - 16) * d;
+                dst[32 * b + j + 16] = one ? fmaf((float)x1, d, m) : (float)(x1 - 16) * d;
+            }
+        }
         return;
     }
     case TK_Q4_1:
@@ -207,6 +236,27 @@ TK_AVX512 static inline void unpack_block(int type, const uint8_t *blk, __m512 *
         __m512i eight = _mm512_set1_epi32(8);
         *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(q, _mm512_set1_epi32(15)), eight)), d);
         *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight)), d);
+        return;
+    }
+    case TK_Q5_0: case TK_Q5_1: {
+        const int one = type == TK_Q5_1;
+        __m512 d = _mm512_set1_ps(f16_avx(blk));
+        uint32_t qh;
+        memcpy(&qh, blk + 2 + 2 * one, 4);
+        __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(blk + 6 + 2 * one)));
+        __m512i sixteen = _mm512_set1_epi32(16);
+        __m512i l = _mm512_and_si512(q, _mm512_set1_epi32(15));
+        l = _mm512_mask_or_epi32(l, (__mmask16)(qh & 0xFFFF), l, sixteen);
+        __m512i h = _mm512_srli_epi32(q, 4);
+        h = _mm512_mask_or_epi32(h, (__mmask16)(qh >> 16), h, sixteen);
+        if (one) {
+            __m512 m = _mm512_set1_ps(f16_avx(blk + 2));
+            *lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(l), d, m);
+            *hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(h), d, m);
+        } else {
+            *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(l, sixteen)), d);
+            *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(h, sixteen)), d);
+        }
         return;
     }
     case TK_Q8_0: {
@@ -285,6 +335,25 @@ TK_AVX512 static void matmul_rows_avx512(int type, const uint8_t *W, size_t row_
     }
 }
 
+/// K-quant rows: dequantize each row (portable code), then vector dot products with each x.
+TK_AVX512 static void matmul_kquant_rows_avx512(int type, const uint8_t *W, size_t row_bytes, int r0, int r1,
+                                                int columns, const float *X, int n, float *Y, int ldy) {
+    float *row = malloc((size_t)columns * sizeof(float));
+    for (int r = r0; r < r1; r++) {
+        tk_dequantize_kquant_row(type, W + (size_t)r * row_bytes, columns, row);
+        for (int t = 0; t < n; t++) {
+            const float *x = X + (size_t)t * columns;
+            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+            for (int c = 0; c < columns; c += 32) {
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(row + c), _mm512_loadu_ps(x + c), a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(row + c + 16), _mm512_loadu_ps(x + c + 16), a1);
+            }
+            Y[(size_t)t * ldy + r] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+        }
+    }
+    free(row);
+}
+
 TK_AVX512 static void dequantize_rows_avx512(int type, const uint8_t *W, size_t row_bytes, int r0,
                                              int count, int columns, float *dst) {
     const int blocks = columns / 32;
@@ -349,6 +418,10 @@ void tk_matmul_rows_with(int vectorized, int type, const void *W, int row_begin,
         tk_matmul_repacked_avx512(type, W, row_bytes, row_begin, row_end, columns, X, n, Y, ldy);
         return;
     }
+    if (use_vector_path(vectorized, columns) && (type == TK_Q4_K || type == TK_Q6_K)) {
+        matmul_kquant_rows_avx512(type, W, row_bytes, row_begin, row_end, columns, X, n, Y, ldy);
+        return;
+    }
     if (use_vector_path(vectorized, columns)) {
         matmul_rows_avx512(type, W, row_bytes, row_begin, row_end, columns, X, n, Y, ldy);
         return;
@@ -370,7 +443,7 @@ void tk_dequantize_rows(int type, const void *W, int row_begin, int row_count, i
         tk_dequantize_repacked_avx512(type, W, row_bytes, row_begin, row_count, columns, dst);
         return;
     }
-    if (use_vector_path(tk_vectorized(), columns)) {
+    if (use_vector_path(tk_vectorized(), columns) && type != TK_Q4_K && type != TK_Q6_K) {
         dequantize_rows_avx512(type, W, row_bytes, row_begin, row_count, columns, dst);
         return;
     }

@@ -290,3 +290,101 @@ struct DecodeLayoutTests {
         #expect(maxRelativeError(out, expected) < 1e-5)
     }
 }
+
+@Suite("K-quant weights")
+struct KQuantTests {
+    /// Random Q4_K / Q6_K super-blocks (any bit pattern is valid) with f16 scales of a sane size.
+    static func randomBlocks(_ type: GGMLType, rows: Int, columns: Int, seed: UInt64) -> [UInt8] {
+        var random = TestRandom(seed)
+        let blockBytes = type == .q4_K ? 144 : 210
+        var bytes = (0..<(rows * columns / 256 * blockBytes)).map { _ in UInt8(truncatingIfNeeded: Int((random.next() + 1) * 1000)) }
+        for block in 0..<(rows * columns / 256) {
+            let base = block * blockBytes
+            let scaleOffsets = type == .q4_K ? [0, 2] : [208]
+            for offset in scaleOffsets {
+                let half = tk_f32_to_f16(0.001 + abs(random.next()) * 0.01)
+                bytes[base + offset] = UInt8(half & 0xFF)
+                bytes[base + offset + 1] = UInt8(half >> 8)
+            }
+        }
+        return bytes
+    }
+
+    @Test("Q4_K and Q6_K rows read in place equal the GGUF dequantizer and multiply correctly", arguments: [GGMLType.q4_K, .q6_K])
+    func kQuants(type: GGMLType) throws {
+        let rows = 9, columns = 512
+        let bytes = Self.randomBlocks(type, rows: rows, columns: columns, seed: UInt64(type.rawValue))
+        var exact = [Float](repeating: 0, count: rows * columns)
+        try bytes.withUnsafeBytes { source in
+            try exact.withUnsafeMutableBufferPointer { try GGMLQuantization.dequantize(type, source, into: $0) }
+        }
+        let buffer = ByteBuffer(bytes)
+        let matrix = try #require(WeightMatrix(type: Int32(type.rawValue), rows: rows, columns: columns,
+                                               base: UnsafeRawPointer(buffer.pointer), owner: buffer))
+        #expect(matrix.dequantized() == exact)
+        var random = TestRandom(3)
+        let x = random.array(2 * columns)
+        let expected = naiveMatmul(exact, rows: rows, columns: columns, x, n: 2)
+        for vectorized in [true, false] {
+            Kernels.setVectorized(vectorized)
+            defer { Kernels.setVectorized(true) }
+            var y = [Float](repeating: .nan, count: 2 * rows)
+            Kernels.matmul(matrix, x, n: 2, into: &y, pool: ThreadPool(threadCount: 2))
+            #expect(maxRelativeError(y, expected) < 1e-5, "\(type.name) vectorized=\(vectorized)")
+        }
+    }
+}
+
+@Suite("Q5_0 and Q5_1 weights")
+struct Q5Tests {
+    /// ggml's reference dequantization (dequantize_row_q5_0 / _q5_1), written out independently.
+    static func reference(_ bytes: [UInt8], type: Int32, count: Int) -> [Float] {
+        let one = type == Int32(TK_Q5_1)
+        let blockBytes = one ? 24 : 22
+        var out: [Float] = []
+        for block in 0..<(count / 32) {
+            let b = block * blockBytes
+            func half(_ o: Int) -> Float { tk_f16_to_f32(UInt16(bytes[b + o]) | UInt16(bytes[b + o + 1]) << 8) }
+            let d = half(0), m: Float = one ? half(2) : 0
+            let h = one ? 4 : 2
+            let qh = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[b + h + $1]) << (8 * $1) }
+            var low: [Float] = [], high: [Float] = []
+            for j in 0..<16 {
+                let q = bytes[b + h + 4 + j]
+                let x0 = Int(q & 0x0F) | Int((qh >> UInt32(j)) & 1) << 4
+                let x1 = Int(q >> 4) | Int((qh >> UInt32(j + 16)) & 1) << 4
+                low.append(one ? (Float(x0) * d + m) : Float(x0 - 16) * d)
+                high.append(one ? (Float(x1) * d + m) : Float(x1 - 16) * d)
+            }
+            out += low + high
+        }
+        return out
+    }
+
+    @Test("Q5_0 and Q5_1 rows decode as ggml defines them and multiply correctly", arguments: [Int32(TK_Q5_0), Int32(TK_Q5_1)])
+    func q5(type: Int32) throws {
+        let rows = 12, columns = 96
+        let one = type == Int32(TK_Q5_1)
+        var random = TestRandom(UInt64(type))
+        var bytes: [UInt8] = []
+        for _ in 0..<(rows * columns / 32) {
+            let d = tk_f32_to_f16(0.01 + abs(random.next()) * 0.05), m = tk_f32_to_f16(random.next() * 0.2)
+            bytes += [UInt8(d & 0xFF), UInt8(d >> 8)]
+            if one { bytes += [UInt8(m & 0xFF), UInt8(m >> 8)] }
+            bytes += (0..<20).map { _ in UInt8(truncatingIfNeeded: Int((random.next() + 1) * 1000)) }
+        }
+        let expected = Self.reference(bytes, type: type, count: rows * columns)
+        let buffer = ByteBuffer(bytes)
+        let matrix = try #require(WeightMatrix(type: type, rows: rows, columns: columns, base: UnsafeRawPointer(buffer.pointer), owner: buffer))
+        let x = random.array(3 * columns)
+        let product = naiveMatmul(expected, rows: rows, columns: columns, x, n: 3)
+        for vectorized in [true, false] {
+            Kernels.setVectorized(vectorized)
+            defer { Kernels.setVectorized(true) }
+            #expect(maxRelativeError(matrix.dequantized(), expected) < 1e-6, "vectorized=\(vectorized)")
+            var y = [Float](repeating: .nan, count: 3 * rows)
+            Kernels.matmul(matrix, x, n: 3, into: &y, pool: ThreadPool(threadCount: 2))
+            #expect(maxRelativeError(y, product) < 1e-5, "vectorized=\(vectorized)")
+        }
+    }
+}

@@ -43,7 +43,8 @@ void tk_pool_run(tk_pool *pool, tk_task_fn fn, void *context);
 // MARK: - Weight types (GGML numbering)
 
 enum {
-    TK_F32 = 0, TK_F16 = 1, TK_Q4_0 = 2, TK_Q4_1 = 3, TK_Q8_0 = 8, TK_BF16 = 30,
+    TK_F32 = 0, TK_F16 = 1, TK_Q4_0 = 2, TK_Q4_1 = 3, TK_Q5_0 = 6, TK_Q5_1 = 7, TK_Q8_0 = 8, TK_Q4_K = 12,
+    TK_Q6_K = 14, TK_BF16 = 30,
     /// Decode layouts made by `tk_repack` (not GGML types): the same bytes with each row's f16
     /// scales gathered apart from the quants, so a row's scales convert to f32 in a few wide
     /// instructions and the quants stream contiguously. Same size as the GGML layout.
