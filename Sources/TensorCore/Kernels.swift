@@ -106,12 +106,6 @@ public enum Kernels {
                      keys, values, Int32(start), scale, out)
     }
 
-    /// In place softmax over `count` values; returns log-sum-exp of the input.
-    @discardableResult
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        tk_softmax(x, Int32(count))
-    }
-
     /// Whether the AVX-512 kernels are in use.
     public static var isVectorized: Bool { tk_vectorized() != 0 }
 

@@ -27,9 +27,6 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Bytes of one row.
     public var rowBytes: Int { Int(tk_row_bytes(type, Int32(columns))) }
 
-    /// Whether the kernels handle weights of this GGML type.
-    public static func supports(type: Int32) -> Bool { tk_type_supported(type) != 0 }
-
     /// Row `index` as f32 values.
     public func row(_ index: Int) -> [Float] {
         precondition(index >= 0 && index < rows, "row \(index) out of 0..<\(rows)")

@@ -430,11 +430,6 @@ void tk_matmul_rows_with(int vectorized, int type, const void *W, int row_begin,
     matmul_rows_scalar(type, W, row_bytes, row_begin, row_end, columns, X, n, Y, ldy);
 }
 
-void tk_matmul_rows(int type, const void *W, int row_begin, int row_end, int columns,
-                    const float *X, int n, float *Y, int ldy) {
-    tk_matmul_rows_with(tk_vectorized(), type, W, row_begin, row_end, columns, X, n, Y, ldy);
-}
-
 void tk_dequantize_rows(int type, const void *W, int row_begin, int row_count, int columns, float *dst) {
     size_t row_bytes = tk_row_bytes(type, columns);
     if (row_bytes == 0) return;

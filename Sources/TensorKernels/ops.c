@@ -1,4 +1,4 @@
-// Elementwise kernels, RMSNorm, RoPE, softmax and causal attention.
+// Elementwise kernels, RMSNorm, RoPE and causal attention.
 //
 // References: RMSNorm (Zhang & Sennrich 2019), RoPE (Su et al. 2021; GGML's "normal" pairing of
 // adjacent elements, which GGUF Llama files expect), online softmax for attention (Milakov &
@@ -116,26 +116,6 @@ void tk_rope(float *x, int n, int heads, int head_dim, int rot_dim,
             }
         }
     }
-}
-
-// MARK: - Softmax
-
-float tk_softmax(float *x, int count) {
-    if (count <= 0) return -INFINITY;
-    float max = -INFINITY;
-    for (int i = 0; i < count; i++) max = x[i] > max ? x[i] : max;
-    if (max == -INFINITY) {  // every entry masked: leave a uniform distribution
-        for (int i = 0; i < count; i++) x[i] = 1.0f / (float)count;
-        return -INFINITY;
-    }
-    double sum = 0;
-    for (int i = 0; i < count; i++) {
-        x[i] = expf(x[i] - max);
-        sum += x[i];
-    }
-    float inv = (float)(1.0 / sum);
-    for (int i = 0; i < count; i++) x[i] *= inv;
-    return max + (float)log(sum);
 }
 
 // MARK: - Attention

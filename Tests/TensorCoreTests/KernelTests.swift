@@ -134,16 +134,6 @@ struct KernelTests {
         #expect(maxRelativeError(x, expected) < 1e-6)
     }
 
-    @Test("softmax sums to one and returns log-sum-exp")
-    func softmax() {
-        var x: [Float] = [1, 2, 3, -.infinity]
-        let lse = Kernels.softmax(&x, count: 4)
-        let z = exp(1.0) + exp(2.0) + exp(3.0)
-        #expect(abs(Double(lse) - log(z)) < 1e-5)
-        #expect(abs(Double(x[2]) - exp(3.0) / z) < 1e-6)
-        #expect(x[3] == 0)
-    }
-
     @Test("causal grouped-query attention matches a naive softmax(QKᵀ)V", arguments: [true, false], [(1, 0), (5, 0), (3, 200), (40, 100), (1, 300), (1, 1000)])
     func attention(vectorized: Bool, shape: (n: Int, start: Int)) {
         Kernels.setVectorized(vectorized)

@@ -64,10 +64,6 @@ size_t tk_row_bytes(int type, int columns);
 void tk_matmul(tk_pool *pool, int type, const void *W, int rows, int columns,
                const float *X, int n, float *Y, int ldy);
 
-/// The same product for rows [row_begin, row_end) only, on the calling thread.
-void tk_matmul_rows(int type, const void *W, int row_begin, int row_end, int columns,
-                    const float *X, int n, float *Y, int ldy);
-
 /// The decode layout for `type` (TK_Q4_1R for TK_Q4_1, TK_Q8_0R for TK_Q8_0), or -1 if none.
 int tk_repacked_type(int type);
 
@@ -106,9 +102,6 @@ void tk_add(float *x, const float *y, size_t count);
 /// x: [n][heads][head_dim]; cos_table, sin_table: [n][rot_dim / 2] (angles precomputed per token).
 void tk_rope(float *x, int n, int heads, int head_dim, int rot_dim,
              const float *cos_table, const float *sin_table);
-
-/// In place: x = softmax(x). Returns the log of the normaliser (log-sum-exp of the input).
-float tk_softmax(float *x, int count);
 
 /// Causal grouped-query attention for `n` new tokens at positions start..<start+n.
 /// q: [n][heads][head_dim]; k_cache, v_cache: [>= start+n][kv_heads][head_dim] (the new tokens'
