@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "LanguageModel", targets: ["LanguageModel"]),
+        .library(name: "LoRATraining", targets: ["LoRATraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,11 @@ let package = Package(
             swiftSettings: optimized
         ),
         .target(
+            name: "LoRATraining",
+            dependencies: ["LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset"],
+            swiftSettings: optimized
+        ),
+        .target(
             name: "ModelHub",
             dependencies: [
                 "GGUF",
@@ -86,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "LanguageModelTests",
             dependencies: ["LanguageModel", "GGUF", "Tokenization", "TensorCore", "ChatDataset"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "LoRATrainingTests",
+            dependencies: ["LoRATraining", "LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], exclude: ["Fixtures"]),

@@ -26,6 +26,8 @@ public enum LanguageModelError: Error, CustomStringConvertible, Equatable {
     case template(String)
     /// Invalid generation parameters.
     case invalidParameter(name: String, message: String)
+    /// A LoRA adapter that was trained for another model.
+    case adapterMismatch(file: String, message: String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum LanguageModelError: Error, CustomStringConvertible, Equatable {
             return "The chat template failed: \(message)"
         case let .invalidParameter(name, message):
             return "\(name): \(message)"
+        case let .adapterMismatch(file, message):
+            return "The adapter doesn't fit \(file): \(message). Use the base model the adapter was trained on."
         }
     }
 }

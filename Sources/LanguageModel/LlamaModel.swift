@@ -26,8 +26,10 @@ public enum LogitsRequest: Sendable {
 public final class LlamaModel: @unchecked Sendable {
     // @unchecked: weights are immutable; `lock` serialises forward passes, which share `pool`.
     public let configuration: LlamaConfiguration
-    let weights: LlamaWeights
-    let pool: ThreadPool
+    package let weights: LlamaWeights
+    package let pool: ThreadPool
+    /// LoRA factors added to the frozen weights' products, if any.
+    public let adapter: LowRankAdapter?
     private let lock = NSLock()
     /// Tokens processed per forward step of a long prompt (bounds the scratch memory).
     public static let defaultBatch = 256
@@ -35,10 +37,15 @@ public final class LlamaModel: @unchecked Sendable {
     /// - Parameters:
     ///   - file: a GGUF file with `general.architecture = llama`.
     ///   - threads: compute threads (default: every core).
-    /// - Throws: `LanguageModelError` for another architecture, missing or misshapen tensors, or
-    ///   weight types the runtime can't run.
-    public init(file: GGUFFile, threads: Int = ThreadPool.defaultThreadCount) throws(LanguageModelError) {
+    ///   - adapter: a LoRA adapter trained for this model, applied beside the frozen weights.
+    /// - Throws: `LanguageModelError` for another architecture, missing or misshapen tensors,
+    ///   weight types the runtime can't run, or an adapter that doesn't fit the model.
+    public init(file: GGUFFile, threads: Int = ThreadPool.defaultThreadCount, adapter: LowRankAdapter? = nil) throws(LanguageModelError) {
         let config = try LlamaConfiguration(gguf: file)
+        if let adapter, let problem = adapter.mismatch(with: config) {
+            throw .adapterMismatch(file: file.url.lastPathComponent, message: problem)
+        }
+        self.adapter = adapter
         configuration = config
         weights = try LlamaWeights(file: file, configuration: config)
         pool = ThreadPool(threadCount: threads)
@@ -108,20 +115,55 @@ public final class LlamaModel: @unchecked Sendable {
                 Kernels.rmsNorm(w.x, weight: $0.baseAddress!, n: n, dim: C, eps: c.rmsNormEpsilon, into: w.normed)
             }
             Kernels.matmul([block.query, block.key, block.value], w.normed, n: n, into: [w.query, keys, values], pool: pool)
+            if let lora = adapter?.layers[layer] {
+                addLowRank(lora[.query], w.normed, n: n, into: w.query, width: c.queryWidth)
+                addLowRank(lora[.key], w.normed, n: n, into: keys, width: kvW)
+                addLowRank(lora[.value], w.normed, n: n, into: values, width: kvW)
+            }
             Kernels.rope(w.query, n: n, heads: c.headCount, headDim: c.headDimension, rotaryDim: c.rotaryDimension, cos: w.cos, sin: w.sin)
             Kernels.rope(keys, n: n, heads: c.kvHeadCount, headDim: c.headDimension, rotaryDim: c.rotaryDimension, cos: w.cos, sin: w.sin)
             Kernels.attention(q: w.query, n: n, heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDimension,
                               keys: session.keys[layer], values: session.values[layer], start: start, scale: scale,
                               into: w.attended, pool: pool)
             Kernels.matmul(block.output, w.attended, n: n, into: w.projected, pool: pool)
+            addLowRank(adapter?.layers[layer][.output], w.attended, n: n, into: w.projected, width: C)
             Kernels.add(w.x, w.projected, count: n * C)
             // Feed-forward: x += Wdown · (silu(Wgate · normed) ⊙ (Wup · normed)).
             block.feedForwardNorm.withUnsafeBufferPointer {
                 Kernels.rmsNorm(w.x, weight: $0.baseAddress!, n: n, dim: C, eps: c.rmsNormEpsilon, into: w.normed)
             }
-            Kernels.swiglu(gate: block.gate, up: block.up, w.normed, n: n, into: w.gate, scratch: w.up, pool: pool)
+            if let lora = adapter?.layers[layer], lora[.gate] != nil || lora[.up] != nil {
+                let F = c.feedForwardLength
+                Kernels.matmul([block.gate, block.up], w.normed, n: n, into: [w.gate, w.up], pool: pool)
+                addLowRank(lora[.gate], w.normed, n: n, into: w.gate, width: F)
+                addLowRank(lora[.up], w.normed, n: n, into: w.up, width: F)
+                Kernels.siluMul(w.gate, w.up, count: n * F, pool: pool)
+            } else {
+                Kernels.swiglu(gate: block.gate, up: block.up, w.normed, n: n, into: w.gate, scratch: w.up, pool: pool)
+            }
             Kernels.matmul(block.down, w.gate, n: n, into: w.projected, pool: pool)
+            addLowRank(adapter?.layers[layer][.down], w.gate, n: n, into: w.projected, width: C)
             Kernels.add(w.x, w.projected, count: n * C)
+        }
+    }
+
+    /// out[n][width] += scale · (x[n][in] · Aᵀ) · Bᵀ, the adapter's share of a linear layer.
+    private func addLowRank(_ factors: LowRankAdapter.Factors?, _ x: UnsafePointer<Float>, n: Int,
+                            into out: UnsafeMutablePointer<Float>, width: Int) {
+        guard let factors, let adapter else { return }
+        let r = adapter.rank, inWidth = factors.a.count / r
+        var hidden = [Float](repeating: 0, count: n * r)     // [n][r]
+        factors.a.withUnsafeBufferPointer { a in
+            hidden.withUnsafeMutableBufferPointer { h in
+                BLAS.gemm(transposeB: true, m: n, n: r, k: inWidth, a: x, lda: inWidth,
+                          b: a.baseAddress!, ldb: inWidth, c: h.baseAddress!, ldc: r)
+            }
+        }
+        factors.b.withUnsafeBufferPointer { b in
+            hidden.withUnsafeBufferPointer { h in
+                BLAS.gemm(transposeB: true, m: n, n: width, k: r, a: h.baseAddress!, lda: r,
+                          b: b.baseAddress!, ldb: r, c: out, ldc: width, alpha: adapter.scale, beta: 1)
+            }
         }
     }
 

@@ -3,29 +3,29 @@ import TensorCore
 
 /// The weights of one transformer block. Linear weights are [out][in] rows, read in place from the
 /// file; norm weights are f32.
-struct LlamaBlockWeights: @unchecked Sendable {
+package struct LlamaBlockWeights: @unchecked Sendable {
     // @unchecked: WeightMatrix points into the immutable mapped file kept alive by `owner`.
-    let attentionNorm: [Float]     // [C]
-    let query: WeightMatrix        // [H*hd][C]
-    let key: WeightMatrix          // [KV*hd][C]
-    let value: WeightMatrix        // [KV*hd][C]
-    let output: WeightMatrix       // [C][H*hd]
-    let feedForwardNorm: [Float]   // [C]
-    let gate: WeightMatrix         // [F][C]
-    let up: WeightMatrix           // [F][C]
-    let down: WeightMatrix         // [C][F]
+    package let attentionNorm: [Float]     // [C]
+    package let query: WeightMatrix        // [H*hd][C]
+    package let key: WeightMatrix          // [KV*hd][C]
+    package let value: WeightMatrix        // [KV*hd][C]
+    package let output: WeightMatrix       // [C][H*hd]
+    package let feedForwardNorm: [Float]   // [C]
+    package let gate: WeightMatrix         // [F][C]
+    package let up: WeightMatrix           // [F][C]
+    package let down: WeightMatrix         // [C][F]
 }
 
 /// All weights of a Llama model. GGUF tensor names are mapped here and nowhere else.
-struct LlamaWeights: @unchecked Sendable {
-    let tokenEmbedding: WeightMatrix   // [V][C]
-    let blocks: [LlamaBlockWeights]
-    let outputNorm: [Float]            // [C]
+package struct LlamaWeights: @unchecked Sendable {
+    package let tokenEmbedding: WeightMatrix   // [V][C]
+    package let blocks: [LlamaBlockWeights]
+    package let outputNorm: [Float]            // [C]
     /// The output head, [V][C]; the token embedding when the model ties them.
-    let outputHead: WeightMatrix
-    let tiedEmbedding: Bool
+    package let outputHead: WeightMatrix
+    package let tiedEmbedding: Bool
 
-    init(file: GGUFFile, configuration config: LlamaConfiguration) throws(LanguageModelError) {
+    package init(file: GGUFFile, configuration config: LlamaConfiguration) throws(LanguageModelError) {
         let loader = WeightLoader(file: file)
         let C = config.embeddingLength, F = config.feedForwardLength
         let V = config.vocabularySize

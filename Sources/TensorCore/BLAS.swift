@@ -16,6 +16,21 @@ public enum BLAS {
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// C[m][n] = alpha * op(A) · op(B) + beta * C, row-major, where op(A) is [m][k] (A stored
+    /// [k][m] when `transposeA`) and op(B) is [k][n] (B stored [n][k] when `transposeB`).
+    /// - Parameters: lda, ldb, ldc: row strides in elements of the matrices as stored.
+    public static func gemm(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// finetune splits work over its own threads and calls BLAS from each, so BLAS itself runs
     /// single-threaded (two thread pools spinning on two cores would fight).
     public static func useSingleThread() {
