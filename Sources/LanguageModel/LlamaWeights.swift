@@ -14,6 +14,19 @@ package struct LlamaBlockWeights: @unchecked Sendable {
     package let gate: WeightMatrix         // [F][C]
     package let up: WeightMatrix           // [F][C]
     package let down: WeightMatrix         // [C][F]
+
+    /// The frozen weight a LoRA adapter on `target` sits beside.
+    package subscript(target: LoRATarget) -> WeightMatrix {
+        switch target {
+        case .query: query
+        case .key: key
+        case .value: value
+        case .output: output
+        case .gate: gate
+        case .up: up
+        case .down: down
+        }
+    }
 }
 
 /// All weights of a Llama model. GGUF tensor names are mapped here and nowhere else.

@@ -24,4 +24,34 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// The default thread count: the machine's active processors.
     public static var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Runs `body(thread, threadCount)` once on each thread of the pool (the caller's included)
+    /// and returns when all are done. Split work by `thread` with a fixed rule so results don't
+    /// depend on timing.
+    ///
+    /// The body runs concurrently on several threads: it must only write memory its `thread`
+    /// index owns.
+    public func run(_ body: (_ thread: Int, _ threadCount: Int) -> Void) {
+        guard let pointer else {
+            body(0, 1)
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let task = PoolTask(body: escapable)
+            withExtendedLifetime(task) {
+                tk_pool_run(pointer, { context, index, count in
+                    guard let context else { return }
+                    Unmanaged<PoolTask>.fromOpaque(context).takeUnretainedValue().body(Int(index), Int(count))
+                }, Unmanaged.passUnretained(task).toOpaque())
+            }
+        }
+    }
+}
+
+/// Carries a Swift closure through the C pool's `void *` context.
+/// `@unchecked Sendable`: the closure is only called between `tk_pool_run`'s start and return,
+/// and `run`'s contract makes each thread write only what it owns.
+private final class PoolTask: @unchecked Sendable {
+    let body: (Int, Int) -> Void
+    init(body: @escaping (Int, Int) -> Void) { self.body = body }
 }

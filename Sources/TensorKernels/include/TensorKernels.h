@@ -117,3 +117,5 @@ uint16_t tk_f32_to_f16(float f);
 #ifdef __cplusplus
 }
 #endif
+
+#include "TensorKernelsTraining.h"
