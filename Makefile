@@ -17,7 +17,12 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product finetune
 
-## Prepare, validate, split and summarise the example dataset (examples/pricer).
+# A held-out item of the example's test split, asked of the base and of the fine-tuned model.
+ASK_SYSTEM = You estimate prices of items. Reply only with the price, no explanation.
+ASK_USER   = How much does this cost to the nearest dollar?\n\nLumetrix Webcam\nLumetrix designed this webcam for people who want quality without fuss. Auto-focus and auto light correction keep you sharp on calls. A privacy shutter slides over the lens when not in use.
+
+## The whole loop on the example dataset (examples/pricer): prepare, validate, split, summarise,
+## fine-tune SmolLM2 with LoRA on this machine, then ask the base and the tuned model.
 example: build
 	@mkdir -p $(OUT)
 	$(FINETUNE) prepare examples/pricer/items.csv --template examples/pricer/template.yaml -o $(OUT)/pricer.jsonl
@@ -25,8 +30,14 @@ example: build
 	$(FINETUNE) split $(OUT)/pricer.jsonl --valid 0.1 --test 0.1 --seed 42
 	$(FINETUNE) stats $(OUT)/pricer_train.jsonl --epochs 3
 	$(FINETUNE) models pull $(MODEL)
-	$(FINETUNE) chat $(MODEL) --temperature 0 --max-tokens 64 \
-	    "What is the capital of France?"
+	rm -rf $(OUT)/pricer-run
+	$(FINETUNE) train $(OUT)/pricer_train.jsonl --valid $(OUT)/pricer_valid.jsonl --model $(MODEL) \
+	    --suffix pricer --output $(OUT)/pricer-run
+	@echo "--- the base model (true price: \$$108.49):"
+	$(FINETUNE) chat $(MODEL) --temperature 0 --max-tokens 24 --quiet --system "$(ASK_SYSTEM)" "$$(printf '$(ASK_USER)')"
+	@echo "--- the fine-tuned model:"
+	$(FINETUNE) chat $(MODEL) --adapter $(OUT)/pricer-run --temperature 0 --max-tokens 24 --quiet \
+	    --system "$(ASK_SYSTEM)" "$$(printf '$(ASK_USER)')"
 
 ## Run every test (fetches the default model first: the reference tests run on it).
 test: setup

@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "finetune",
             dependencies: [
-                "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "ModelHub", "TensorCore",
+                "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "LoRATraining", "ModelHub", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Rainbow", package: "Rainbow"),
             ]

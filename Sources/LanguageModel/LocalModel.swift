@@ -4,7 +4,8 @@ import GGUF
 import TensorCore
 import Tokenization
 
-/// A model ready to chat: the network, its tokenizer and chat template, all from one GGUF file.
+/// A model ready to chat: the network, its tokenizer and chat template, all from one GGUF file,
+/// optionally with a LoRA adapter.
 ///
 /// ```swift
 /// let local = try LocalModel(url: modelURL)
@@ -18,11 +19,26 @@ public final class LocalModel: Sendable {
     public let model: LlamaModel
     public let formatter: ChatFormatter
 
+    /// - Parameters:
+    ///   - url: a Llama GGUF file.
+    ///   - threads: compute threads.
+    ///   - adapter: a LoRA adapter trained for this model, applied beside the frozen weights.
     /// - Throws: `LanguageModelError` when the file can't be read, isn't a Llama model, or its
-    ///   tokenizer or chat template can't be built.
-    public init(url: URL, threads: Int = ThreadPool.defaultThreadCount) throws(LanguageModelError) {
+    ///   tokenizer or chat template can't be built; `.adapterMismatch` for an adapter made for
+    ///   another model.
+    public convenience init(url: URL, threads: Int = ThreadPool.defaultThreadCount,
+                            adapter: LowRankAdapter? = nil) throws(LanguageModelError) {
+        let file: GGUFFile
         do { file = try GGUFFile(contentsOf: url) } catch { throw .unreadableFile(error.description) }
-        model = try LlamaModel(file: file, threads: threads)
+        try self.init(file: file, threads: threads, adapter: adapter)
+    }
+
+    /// A model from an opened GGUF file (read the configuration from it first to load an adapter).
+    /// - Throws: as `init(url:threads:adapter:)`.
+    public init(file: GGUFFile, threads: Int = ThreadPool.defaultThreadCount,
+                adapter: LowRankAdapter? = nil) throws(LanguageModelError) {
+        self.file = file
+        model = try LlamaModel(file: file, threads: threads, adapter: adapter)
         formatter = try ChatFormatter(file: file)
     }
 

@@ -9,6 +9,12 @@ enum FileInfo {
         return Int(info.st_size)
     }
 
+    /// Whether a folder exists at `path` (a link to one counts).
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Whether a regular file exists at `path`.
     static func isFile(_ path: String) -> Bool {
         size(of: path) != nil

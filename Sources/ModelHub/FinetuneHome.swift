@@ -7,6 +7,7 @@ import Foundation
 ///       catalog.yaml                          optional: your own catalog entries
 ///       models.json                           the registry of local models
 ///       models/<name>/<file>.gguf             pulled models
+///       runs/<run-id>/                        training runs (see `RunFolder`)
 ///
 /// ```swift
 /// let home = FinetuneHome()                  // from the process environment
@@ -36,6 +37,14 @@ public struct FinetuneHome: Sendable, Equatable {
 
     /// `models/`: one folder per pulled model.
     public var modelsDirectory: URL { url.appendingPathComponent("models", isDirectory: true) }
+
+    /// `runs/`: one folder per training run.
+    public var runsURL: URL { url.appendingPathComponent("runs", isDirectory: true) }
+
+    /// `runs/<id>/`: the folder of the training run `id`.
+    public func runDirectory(id: String) -> URL {
+        runsURL.appendingPathComponent(id, isDirectory: true)
+    }
 
     /// `models.json`: the registry of local models.
     public var registryURL: URL { url.appendingPathComponent("models.json") }

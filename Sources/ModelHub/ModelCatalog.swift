@@ -110,7 +110,7 @@ public struct ModelCatalog: Sendable, Equatable {
 
     private static func validate(_ entry: Entry, index: Int, path: String) throws(ModelHubError) {
         let label = entry.name.isEmpty ? "models[\(index)]" : "models[\(index)] (\(entry.name))"
-        guard ModelName.isValid(entry.name) else {
+        guard ModelName.isValidFolderName(entry.name) else {
             throw .invalidCatalog(path: path, message: "\(label): '\(entry.name)' cannot be a model name; use letters, digits, '.', '_' and '-' only")
         }
         let hex = entry.source.sha256.lowercased()
@@ -142,13 +142,20 @@ public struct ModelCatalog: Sendable, Equatable {
     }
 }
 
-/// The rule for model names: they are registry keys and folder names, and must not look like paths.
+/// The rule for model names: they are registry keys and must not look like paths. Registered
+/// names may hold `:` (fine-tuned models are named like OpenAI's, `ft:BASE:SUFFIX:ID`); catalog
+/// names may not, because a pulled model's folder is named after it.
 enum ModelName {
     static func isValid(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, isAllowed(first), first != ".", first != "-", first != "_" else {
             return false
         }
-        return name.unicodeScalars.allSatisfy(isAllowed)
+        return name.unicodeScalars.allSatisfy { isAllowed($0) || $0 == ":" }
+    }
+
+    /// Whether `name` can also name a folder: valid, and without `:`.
+    static func isValidFolderName(_ name: String) -> Bool {
+        isValid(name) && !name.contains(":")
     }
 
     /// A valid name made from a file's stem: lowercased, other characters replaced by `-`.

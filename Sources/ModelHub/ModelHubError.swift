@@ -16,8 +16,14 @@ public enum ModelHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case notPulled(name: String)
     /// A registered model whose file is gone.
     case missingFile(name: String, path: String)
-    /// A model name that cannot be used (empty, or with characters other than letters, digits, `.`, `_`, `-`).
+    /// A model name that cannot be used (empty, or with characters other than letters, digits, `.`, `_`, `-`, `:`).
     case invalidName(String)
+    /// A folder that should hold a PEFT LoRA adapter does not.
+    case invalidAdapter(path: String, reason: String)
+    /// A folder that is not a finished training run.
+    case invalidRun(path: String, reason: String)
+    /// A fine-tuned model given where a base model is needed (adapters do not stack).
+    case fineTunedBase(name: String, base: String?)
     /// The name is already taken.
     case nameTaken(name: String, by: String)
     /// The Python interpreter that runs pip could not be started.
@@ -52,7 +58,13 @@ public enum ModelHubError: Error, Sendable, Equatable, CustomStringConvertible {
         case .missingFile(let name, let path):
             "the model '\(name)' is registered at \(path), but the file is gone; restore it, or run `finetune models remove \(name)`"
         case .invalidName(let name):
-            "'\(name)' cannot be a model name; use letters, digits, '.', '_' and '-' only, starting with a letter or digit"
+            "'\(name)' cannot be a model name; use letters, digits, '.', '_' and '-' only (':' may separate parts, as in ft:BASE:SUFFIX:ID), starting with a letter or digit"
+        case .invalidAdapter(let path, let reason):
+            "\(path) is not a LoRA adapter folder: \(reason)"
+        case .invalidRun(let path, let reason):
+            "\(path) is not a usable training run: \(reason)"
+        case .fineTunedBase(let name, let base):
+            "'\(name)' is a fine-tuned model (a LoRA adapter on \(base.map { "'\($0)'" } ?? "another model")); adapters do not stack, so name its base model instead"
         case .nameTaken(let name, let by):
             "the name '\(name)' is already used by \(by); choose another --name, or run `finetune models remove \(name)` first"
         case .pythonNotFound(let interpreter):

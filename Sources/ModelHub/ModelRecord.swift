@@ -1,6 +1,7 @@
 import Foundation
 
-/// A model known on this machine: a name and the absolute path of its GGUF file.
+/// A model known on this machine: a name and the absolute path of its GGUF file; for a fine-tuned
+/// model, also the LoRA adapter that runs on top of that (base) file.
 public struct ModelRecord: Sendable, Equatable, Codable {
     /// How the model came to be registered.
     public enum Origin: String, Sendable, Codable {
@@ -8,10 +9,13 @@ public struct ModelRecord: Sendable, Equatable, Codable {
         case pulled
         /// Registered by `finetune models add`; the file stays where the user keeps it.
         case added
+        /// Registered by `finetune train`: a LoRA adapter (PEFT folder) on a registered base model.
+        /// Neither the adapter nor the base belongs to the registration; removing it deletes nothing.
+        case fineTuned = "fine_tuned"
     }
 
     public var name: String
-    /// Absolute path of the GGUF file.
+    /// Absolute path of the GGUF file (for a fine-tuned model, the base model's file).
     public var path: String
     public var origin: Origin
     /// `package==version` the file came from (pulled models only).
@@ -21,9 +25,16 @@ public struct ModelRecord: Sendable, Equatable, Codable {
     /// Size in bytes when registered.
     public var sizeBytes: Int
     public var addedAt: Date
+    /// The name (registered or catalog) of the model the adapter was trained on (fine-tuned models only).
+    public var baseModel: String?
+    /// Absolute path of the PEFT adapter folder (fine-tuned models only).
+    public var adapterPath: String?
+    /// Absolute path of the training run's folder (fine-tuned models only).
+    public var runPath: String?
 
     public init(name: String, path: String, origin: Origin, requirement: String? = nil, sha256: String? = nil,
-                sizeBytes: Int, addedAt: Date = ModelRecord.now()) {
+                sizeBytes: Int, addedAt: Date = ModelRecord.now(),
+                baseModel: String? = nil, adapterPath: String? = nil, runPath: String? = nil) {
         self.name = name
         self.path = path
         self.origin = origin
@@ -31,6 +42,9 @@ public struct ModelRecord: Sendable, Equatable, Codable {
         self.sha256 = sha256
         self.sizeBytes = sizeBytes
         self.addedAt = addedAt
+        self.baseModel = baseModel
+        self.adapterPath = adapterPath
+        self.runPath = runPath
     }
 
     /// The current time in whole seconds, as `models.json` stores it, so a record compares equal
@@ -42,8 +56,14 @@ public struct ModelRecord: Sendable, Equatable, Codable {
     /// The file as a URL.
     public var url: URL { URL(fileURLWithPath: path) }
 
+    /// The adapter folder as a URL (fine-tuned models only).
+    public var adapterURL: URL? { adapterPath.map { URL(fileURLWithPath: $0, isDirectory: true) } }
+
+    // Optional fields are absent from registries written before fine-tuned models existed; the
+    // synthesized decoder reads them with `decodeIfPresent`.
     enum CodingKeys: String, CodingKey {
         case name, path, origin, requirement, sha256, sizeBytes = "size_bytes", addedAt = "added_at"
+        case baseModel = "base_model", adapterPath = "adapter_path", runPath = "run_path"
     }
 }
 

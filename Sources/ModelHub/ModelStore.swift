@@ -74,7 +74,8 @@ public struct ModelStore: Sendable {
     }
 
     /// Unregisters `name`. With `deleteFile`, a pulled model's file (which lives in the finetune
-    /// home) is deleted too; an added model's file is never touched.
+    /// home) is deleted too; an added model's file is never touched, nor are a fine-tuned model's
+    /// base, adapter and run folder.
     /// - Throws: `ModelHubError.unknownModel` listing the registered names.
     @discardableResult
     public func remove(_ name: String, deleteFile: Bool = false) throws(ModelHubError) -> Removal {
@@ -94,7 +95,8 @@ public struct ModelStore: Sendable {
     }
 
     /// The GGUF file that `nameOrPath` stands for: a registered name, a catalog model already
-    /// pulled, or the path of a `.gguf` file.
+    /// pulled, or the path of a `.gguf` file. For a fine-tuned model this is its base's file
+    /// only; `resolveModel` gives the adapter too.
     /// - Throws: `ModelHubError.notPulled` for a catalog model not downloaded yet (the message says
     ///   to run `finetune models pull NAME`), `.missingFile` for a registered model whose file is
     ///   gone, `.cannotRead` for a path that does not exist, `.unknownModel` listing the known names.
@@ -123,11 +125,12 @@ public struct ModelStore: Sendable {
     /// One row of `finetune models list`.
     public struct Listing: Sendable, Equatable, Codable {
         public var record: ModelRecord
-        /// The file's summary; nil when the file is missing or unreadable.
+        /// The file's summary (a fine-tuned model's base file); nil when the file is missing or
+        /// unreadable, or a fine-tuned model's adapter is gone.
         public var summary: ModelSummary?
-        /// Why there is no summary: the file is gone or not a valid GGUF file.
+        /// Why there is no summary: the file (or adapter) is gone or not a valid GGUF file.
         public var problem: String?
-        /// True when the file is gone.
+        /// True when the file (or a fine-tuned model's adapter) is gone.
         public var missing: Bool
     }
 
@@ -138,7 +141,13 @@ public struct ModelStore: Sendable {
         var listings: [Listing] = []
         for record in try list() {
             guard FileInfo.isFile(record.path) else {
-                listings.append(Listing(record: record, summary: nil, problem: "file missing", missing: true))
+                let problem = record.origin == .fineTuned ? "base model file missing" : "file missing"
+                listings.append(Listing(record: record, summary: nil, problem: problem, missing: true))
+                continue
+            }
+            if record.origin == .fineTuned, !FileInfo.isFile(
+                (record.adapterPath ?? "") + "/" + RunFolder.adapterConfigurationFileName) {
+                listings.append(Listing(record: record, summary: nil, problem: "adapter missing", missing: true))
                 continue
             }
             do {

@@ -48,6 +48,25 @@ public final class ThreadPool: @unchecked Sendable {
     }
 }
 
+extension ThreadPool {
+    /// Splits 0..<count into one contiguous range per thread (sizes rounded to `granularity`) and
+    /// runs `body` on each non-empty range in parallel. The split depends only on the count and
+    /// the thread count, so results are the same run to run.
+    public func parallelFor(_ count: Int, granularity: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        if threadCount == 1 || count <= granularity {
+            body(0..<count)
+            return
+        }
+        run { thread, threads in
+            let chunks = (count + granularity - 1) / granularity
+            let per = (chunks + threads - 1) / threads
+            let begin = min(count, thread * per * granularity), end = min(count, (thread + 1) * per * granularity)
+            if begin < end { body(begin..<end) }
+        }
+    }
+}
+
 /// Carries a Swift closure through the C pool's `void *` context.
 /// `@unchecked Sendable`: the closure is only called between `tk_pool_run`'s start and return,
 /// and `run`'s contract makes each thread write only what it owns.

@@ -184,7 +184,7 @@ static inline uint64_t mix64(uint64_t z) {
     return z ^ (z >> 31);
 }
 
-void tk_dropout(const float *x, float *out, size_t count, float p, uint64_t seed) {
+void tk_dropout(const float *x, float *out, size_t count, float p, uint64_t seed, size_t first) {
     if (p <= 0) {
         if (out != x) memmove(out, x, count * sizeof(float));
         return;
@@ -193,7 +193,7 @@ void tk_dropout(const float *x, float *out, size_t count, float p, uint64_t seed
     float keep = 1.0f / (1.0f - p);
     uint64_t base = mix64(seed);
     for (size_t i = 0; i < count; i++) {
-        uint32_t r = (uint32_t)(mix64(base + (uint64_t)i * 0x9e3779b97f4a7c15ULL) >> 32);
+        uint32_t r = (uint32_t)(mix64(base + (uint64_t)(first + i) * 0x9e3779b97f4a7c15ULL) >> 32);
         out[i] = r >= threshold ? x[i] * keep : 0.0f;
     }
 }

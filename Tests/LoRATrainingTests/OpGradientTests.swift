@@ -9,6 +9,7 @@ import Testing
 @Suite("Backward ops match finite differences")
 struct OpGradientTests {
     static let tolerance = 2e-2
+    let pool = ThreadPool(threadCount: 2)
 
     func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
 
@@ -21,13 +22,13 @@ struct OpGradientTests {
         let w = values.array(n * dim)
         func forward(_ x: [Float]) -> [Float] {
             var y = [Float](repeating: 0, count: n * dim), rstd = [Float](repeating: 0, count: n)
-            RMSNorm.forward(x, weight: weight, n: n, dim: dim, eps: 1e-5, into: &y, rstd: &rstd)
+            RMSNorm.forward(x, weight: weight, n: n, dim: dim, eps: 1e-5, into: &y, rstd: &rstd, pool: pool)
             return y
         }
         var y = [Float](repeating: 0, count: n * dim), rstd = [Float](repeating: 0, count: n)
-        RMSNorm.forward(x, weight: weight, n: n, dim: dim, eps: 1e-5, into: &y, rstd: &rstd)
+        RMSNorm.forward(x, weight: weight, n: n, dim: dim, eps: 1e-5, into: &y, rstd: &rstd, pool: pool)
         var dx = [Float](repeating: 0, count: n * dim)
-        RMSNorm.backward(w, x: x, weight: weight, rstd: rstd, n: n, dim: dim, accumulateInto: &dx)
+        RMSNorm.backward(w, x: x, weight: weight, rstd: rstd, n: n, dim: dim, accumulateInto: &dx, pool: pool)
         let check = finiteDifferenceError(values: &x, analytic: dx, indices: Array(0..<(n * dim)), step: 1e-2) { dot(forward($0), w) }
         #expect(check.worst < Self.tolerance, "worst at \(check.index): \(check.worst)")
     }
@@ -40,11 +41,11 @@ struct OpGradientTests {
         let w = values.array(count)
         func forward(_ g: [Float], _ u: [Float]) -> [Float] {
             var h = [Float](repeating: 0, count: count)
-            SwiGLU.forward(gate: g, up: u, into: &h, count: count)
+            SwiGLU.forward(gate: g, up: u, into: &h, count: count, pool: pool)
             return h
         }
         var dg = [Float](repeating: 0, count: count), du = dg
-        SwiGLU.backward(w, gate: g, up: u, gateGradient: &dg, upGradient: &du, count: count)
+        SwiGLU.backward(w, gate: g, up: u, gateGradient: &dg, upGradient: &du, count: count, pool: pool)
         let uCopy = u, gCopy = g
         let checkG = finiteDifferenceError(values: &g, analytic: dg, indices: Array(0..<count), step: 1e-2) { dot(forward($0, uCopy), w) }
         let checkU = finiteDifferenceError(values: &u, analytic: du, indices: Array(0..<count), step: 1e-2) { dot(forward(gCopy, $0), w) }
@@ -81,11 +82,11 @@ struct OpGradientTests {
         let labels: [Int32] = [7, -1, 49]
         func loss(_ logits: [Float]) -> Double {
             var copy = logits, losses = [Float](repeating: 0, count: n), correct = [UInt8](repeating: 0, count: n)
-            CrossEntropy.forwardBackward(&copy, n: n, vocab: V, labels: labels, gradScale: 1, losses: &losses, correct: &correct)
+            CrossEntropy.forwardBackward(&copy, n: n, vocab: V, labels: labels, gradScale: 1, losses: &losses, correct: &correct, pool: pool)
             return losses.reduce(0) { $0 + Double($1) }
         }
         var gradient = logits, losses = [Float](repeating: 0, count: n), correct = [UInt8](repeating: 0, count: n)
-        CrossEntropy.forwardBackward(&gradient, n: n, vocab: V, labels: labels, gradScale: 1, losses: &losses, correct: &correct)
+        CrossEntropy.forwardBackward(&gradient, n: n, vocab: V, labels: labels, gradScale: 1, losses: &losses, correct: &correct, pool: pool)
         let labelled = (0..<(n * V)).filter { $0 / V != 1 }
         let check = finiteDifferenceError(values: &logits, analytic: gradient, indices: labelled, step: 1e-2, loss: loss)
         #expect(check.worst < Self.tolerance, "worst at \(check.index): \(check.worst)")
@@ -106,11 +107,11 @@ struct OpGradientTests {
         let tables = Rotary.tables(positions: [0, 1, 5, 2], rotaryDimension: hd, base: 10_000)
         func forward(_ x: [Float]) -> [Float] {
             var y = x
-            Rotary.apply(&y, n: n, heads: heads, headDimension: hd, rotaryDimension: hd, cos: tables.cos, sin: tables.sin)
+            Rotary.apply(&y, n: n, heads: heads, headDimension: hd, rotaryDimension: hd, cos: tables.cos, sin: tables.sin, pool: pool)
             return y
         }
         var dx = w
-        Rotary.apply(&dx, n: n, heads: heads, headDimension: hd, rotaryDimension: hd, cos: tables.cos, sin: tables.negativeSin)
+        Rotary.apply(&dx, n: n, heads: heads, headDimension: hd, rotaryDimension: hd, cos: tables.cos, sin: tables.negativeSin, pool: pool)
         let check = finiteDifferenceError(values: &x, analytic: dx, indices: Array(0..<x.count), step: 1e-2) { dot(forward($0), w) }
         #expect(check.worst < Self.tolerance, "worst at \(check.index): \(check.worst)")
     }
@@ -121,7 +122,6 @@ struct OpGradientTests {
         let heads = 4, kvHeads = 2, hd = 4, M = 8
         let segments = [TrainingBatch.Segment(start: 0, length: 3), TrainingBatch.Segment(start: 3, length: 5)]
         let op = SegmentAttention(heads: heads, kvHeads: kvHeads, headDimension: hd, scale: 0.5)
-        let pool = ThreadPool(threadCount: 2)
         var q = values.array(M * heads * hd), k = values.array(M * kvHeads * hd), v = values.array(M * kvHeads * hd)
         let w = values.array(M * heads * hd)
         var scratch = [Float](repeating: 0, count: SegmentAttention.scratchCount(longestSegment: 5, threads: 2))
@@ -151,7 +151,6 @@ struct OpGradientTests {
     func loraLinear(dropout: Float) {
         var values = TestValues(seed: 7)
         let m = 5, inputs = 12, outputs = 10, r = 3
-        let pool = ThreadPool(threadCount: 2)
         let weightValues = values.array(outputs * inputs)
         let weight = weightValues.withUnsafeBufferPointer {
             FrozenMatrix(rows: outputs, columns: inputs, values: $0.baseAddress!, precision: .float32, pool: pool)
@@ -212,14 +211,14 @@ struct OpGradientTests {
     func dropout() {
         let x = [Float](repeating: 1, count: 10_000)
         var out = x, again = x
-        Dropout.apply(x, into: &out, count: x.count, probability: 0.25, seed: 5)
-        Dropout.apply(x, into: &again, count: x.count, probability: 0.25, seed: 5)
+        Dropout.apply(x, into: &out, count: x.count, probability: 0.25, seed: 5, pool: pool)
+        Dropout.apply(x, into: &again, count: x.count, probability: 0.25, seed: 5, pool: pool)
         #expect(out == again)
         let kept = out.filter { $0 != 0 }
         #expect(abs(Double(kept.count) / 10_000 - 0.75) < 0.02)
         #expect(kept.allSatisfy { abs($0 - 1 / 0.75) < 1e-6 })
         var other = x
-        Dropout.apply(x, into: &other, count: x.count, probability: 0.25, seed: 6)
+        Dropout.apply(x, into: &other, count: x.count, probability: 0.25, seed: 6, pool: pool)
         #expect(other != out)
     }
 }

@@ -33,7 +33,7 @@ extension LlamaTrainingModel {
             }
             // Attention: normed1 = rmsnorm(x); q, k, v; RoPE; attention; middle = x + Wo·attended.
             layer.attentionNorm.withUnsafeBufferPointer {
-                RMSNorm.forward(x, weight: $0.baseAddress!, n: M, dim: C, eps: c.rmsNormEpsilon, into: L.normed1.pointer, rstd: L.rstd1.pointer)
+                RMSNorm.forward(x, weight: $0.baseAddress!, n: M, dim: C, eps: c.rmsNormEpsilon, into: L.normed1.pointer, rstd: L.rstd1.pointer, pool: pool)
             }
             linear(.query, L.normed1.pointer, into: L.query.pointer)
             linear(.key, L.normed1.pointer, into: L.key.pointer)
@@ -41,28 +41,28 @@ extension LlamaTrainingModel {
             rope.cos.withUnsafeBufferPointer { cos in
                 rope.sin.withUnsafeBufferPointer { sin in
                     Rotary.apply(L.query.pointer, n: M, heads: c.headCount, headDimension: c.headDimension,
-                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!)
+                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!, pool: pool)
                     Rotary.apply(L.key.pointer, n: M, heads: c.kvHeadCount, headDimension: c.headDimension,
-                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!)
+                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!, pool: pool)
                 }
             }
             attention.forward(q: L.query.pointer, k: L.key.pointer, v: L.value.pointer, segments: batch.segments,
                               into: L.attended.pointer, scratch: a.attentionScratch.pointer, pool: pool)
             linear(.output, L.attended.pointer, into: a.projected.pointer)
             L.middle.pointer.update(from: x, count: M * C)
-            addInPlace(L.middle.pointer, a.projected.pointer, count: M * C)
+            addInPlace(L.middle.pointer, a.projected.pointer, count: M * C, pool: pool)
             // Feed-forward: normed2 = rmsnorm(middle); next = middle + Wdown·(silu(Wgate·normed2) ⊙ Wup·normed2).
             layer.feedForwardNorm.withUnsafeBufferPointer {
                 RMSNorm.forward(L.middle.pointer, weight: $0.baseAddress!, n: M, dim: C, eps: c.rmsNormEpsilon,
-                                into: L.normed2.pointer, rstd: L.rstd2.pointer)
+                                into: L.normed2.pointer, rstd: L.rstd2.pointer, pool: pool)
             }
             linear(.gate, L.normed2.pointer, into: L.gate.pointer)
             linear(.up, L.normed2.pointer, into: L.up.pointer)
-            SwiGLU.forward(gate: L.gate.pointer, up: L.up.pointer, into: a.h.pointer, count: M * F)
+            SwiGLU.forward(gate: L.gate.pointer, up: L.up.pointer, into: a.h.pointer, count: M * F, pool: pool)
             linear(.down, a.h.pointer, into: a.projected.pointer)
             let next = a.residual[index + 1].pointer
             next.update(from: L.middle.pointer, count: M * C)
-            addInPlace(next, a.projected.pointer, count: M * C)
+            addInPlace(next, a.projected.pointer, count: M * C, pool: pool)
         }
     }
 
@@ -78,7 +78,7 @@ extension LlamaTrainingModel {
         let final = a.residual[c.layerCount].pointer
         for (i, row) in rows.enumerated() { (hidden.pointer + i * C).update(from: final + row * C, count: C) }
         base.weights.outputNorm.withUnsafeBufferPointer {
-            RMSNorm.forward(hidden.pointer, weight: $0.baseAddress!, n: P, dim: C, eps: c.rmsNormEpsilon, into: normed.pointer, rstd: rstd.pointer)
+            RMSNorm.forward(hidden.pointer, weight: $0.baseAddress!, n: P, dim: C, eps: c.rmsNormEpsilon, into: normed.pointer, rstd: rstd.pointer, pool: pool)
         }
         let dNormed = FloatBuffer(count: backward ? P * C : 1)
         let logits = FloatBuffer(count: Self.headChunk * V)
@@ -92,7 +92,7 @@ extension LlamaTrainingModel {
             head.forward(normed.pointer + begin * C, m: n, into: logits.pointer, pool: pool)
             labels.withUnsafeBufferPointer { labels in
                 CrossEntropy.forwardBackward(logits.pointer, n: n, vocab: V, labels: labels.baseAddress!, gradScale: gradientScale,
-                                             losses: &losses, correct: &correct)
+                                             losses: &losses, correct: &correct, pool: pool)
             }
             for i in 0..<n {
                 result.lossSum += Double(losses[i])
@@ -106,7 +106,7 @@ extension LlamaTrainingModel {
         let dHidden = FloatBuffer(count: P * C)
         base.weights.outputNorm.withUnsafeBufferPointer {
             RMSNorm.backward(dNormed.pointer, x: hidden.pointer, weight: $0.baseAddress!, rstd: rstd.pointer, n: P, dim: C,
-                             accumulateInto: dHidden.pointer)
+                             accumulateInto: dHidden.pointer, pool: pool)
         }
         for (i, row) in rows.enumerated() { (a.dResidual.pointer + row * C).update(from: dHidden.pointer + i * C, count: C) }
         return result
@@ -124,15 +124,15 @@ extension LlamaTrainingModel {
                                                seed: dropoutSeed(seed, layer: index, target: target), pool: pool)
             }
             // Feed-forward, mirrored.
-            SwiGLU.forward(gate: L.gate.pointer, up: L.up.pointer, into: a.h.pointer, count: M * F)   // recomputed
+            SwiGLU.forward(gate: L.gate.pointer, up: L.up.pointer, into: a.h.pointer, count: M * F, pool: pool)   // recomputed
             linear(.down, dX, input: a.h.pointer, into: a.dH.pointer, accumulate: false)
             SwiGLU.backward(a.dH.pointer, gate: L.gate.pointer, up: L.up.pointer, gateGradient: a.dGate.pointer,
-                            upGradient: a.dUp.pointer, count: M * F)
+                            upGradient: a.dUp.pointer, count: M * F, pool: pool)
             linear(.gate, a.dGate.pointer, input: L.normed2.pointer, into: a.dNormed.pointer, accumulate: false)
             linear(.up, a.dUp.pointer, input: L.normed2.pointer, into: a.dNormed.pointer, accumulate: true)
             layer.feedForwardNorm.withUnsafeBufferPointer {
                 RMSNorm.backward(a.dNormed.pointer, x: L.middle.pointer, weight: $0.baseAddress!, rstd: L.rstd2.pointer,
-                                 n: M, dim: C, accumulateInto: dX)
+                                 n: M, dim: C, accumulateInto: dX, pool: pool)
             }
             // Attention, mirrored.
             linear(.output, dX, input: L.attended.pointer, into: a.dAttended.pointer, accumulate: false)
@@ -142,9 +142,9 @@ extension LlamaTrainingModel {
             rope.cos.withUnsafeBufferPointer { cos in
                 rope.negativeSin.withUnsafeBufferPointer { sin in
                     Rotary.apply(a.dQuery.pointer, n: M, heads: c.headCount, headDimension: c.headDimension,
-                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!)
+                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!, pool: pool)
                     Rotary.apply(a.dKey.pointer, n: M, heads: c.kvHeadCount, headDimension: c.headDimension,
-                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!)
+                                 rotaryDimension: c.rotaryDimension, cos: cos.baseAddress!, sin: sin.baseAddress!, pool: pool)
                 }
             }
             // The first block's input is the (frozen) embedding: no gradient needed below it.
@@ -155,7 +155,7 @@ extension LlamaTrainingModel {
             if index > 0 {
                 layer.attentionNorm.withUnsafeBufferPointer {
                     RMSNorm.backward(a.dNormed.pointer, x: a.residual[index].pointer, weight: $0.baseAddress!, rstd: L.rstd1.pointer,
-                                     n: M, dim: C, accumulateInto: dX)
+                                     n: M, dim: C, accumulateInto: dX, pool: pool)
                 }
             }
         }

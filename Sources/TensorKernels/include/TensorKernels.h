@@ -119,3 +119,4 @@ uint16_t tk_f32_to_f16(float f);
 #endif
 
 #include "TensorKernelsTraining.h"
+#include "TensorKernelsBF16.h"

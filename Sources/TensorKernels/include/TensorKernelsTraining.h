@@ -33,10 +33,10 @@ void tk_causal_softmax_backward(const float *p, float *dp, int rows, int ld);
 void tk_cross_entropy(float *logits, int n, int vocab, const int32_t *labels, float grad_scale,
                       float *losses, uint8_t *correct);
 
-/// out[i] = x[i]·keep(i)/(1 − p) where keep(i) is a hash of (seed, i) ≥ p·2³², so the same seed
-/// drops the same positions: the backward of dropout is this same call on the gradient.
-/// x and out may alias. p in [0, 1).
-void tk_dropout(const float *x, float *out, size_t count, float p, uint64_t seed);
+/// out[i] = x[i]·keep(first + i)/(1 − p) where keep(j) is a hash of (seed, j) ≥ p·2³², so the
+/// same seed drops the same positions: the backward of dropout is this same call on the gradient.
+/// `first` lets threads handle parts of one tensor. x and out may alias. p in [0, 1).
+void tk_dropout(const float *x, float *out, size_t count, float p, uint64_t seed, size_t first);
 
 /// y[i] += alpha · x[i].
 void tk_axpy(float *y, const float *x, size_t count, float alpha);

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LanguageModel
+import LoRATraining
 import TensorCore
 
 /// `finetune bench generate`: prompt-processing and decoding speed of the local runtime.
@@ -8,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the local runtime's speed.",
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, Train.self]
     )
 }
 
@@ -88,3 +89,68 @@ extension BenchCommand {
         }
     }
 }
+
+extension BenchCommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time LoRA training steps: forward, backward and AdamW on fixed sequences.",
+            discussion: """
+            The setup of bench/train_peers.py (transformers + PEFT): LoRA on every linear layer, \
+            --sequences sequences of --length random tokens per step, every position trained. Prints \
+            training tokens per second over --steps timed steps (after --warmup) and the peak memory.
+            """
+        )
+
+        @OptionGroup var model: ModelOptions
+
+        @Option(help: "Sequences per step.")
+        var sequences = 4
+
+        @Option(help: "Tokens per sequence.")
+        var length = 256
+
+        @Option(name: .customLong("lora-rank"), help: "LoRA rank.")
+        var rank = 8
+
+        @Option(help: "Untimed steps first.")
+        var warmup = 1
+
+        @Option(help: "Timed steps.")
+        var steps = 5
+
+        @Option(help: "Frozen-weight products in fp32 or bf16 (default: bf16 where the CPU has native bf16).")
+        var precision: MatrixPrecision = .bestAvailable
+
+        @Flag(help: "Print one JSON object with tokens_per_second and peak_memory_bytes.")
+        var json = false
+
+        func validate() throws {
+            guard sequences >= 1, length >= 2 else { throw ValidationError("--sequences must be at least 1 and --length at least 2.") }
+            guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be at least 1 and --warmup 0 or more.") }
+            guard rank >= 1 else { throw ValidationError("--lora-rank must be at least 1.") }
+        }
+
+        func run() throws {
+            let local = try model.load()
+            var benchmark = TrainingBenchmark()
+            benchmark.sequences = sequences
+            benchmark.length = length
+            benchmark.warmupSteps = warmup
+            benchmark.steps = steps
+            benchmark.lora = LoRAConfiguration(rank: rank, dropout: 0)
+            benchmark.precision = precision
+            let bar = ProgressBar(label: "training steps", unit: .records)
+            let result = benchmark.run(local.model) { done, total in bar.update(done, total) }
+            bar.finish()
+            if json {
+                try Console.printJSON(result)
+            } else {
+                Console.out(String(format: "%@ LoRA r%d, %d×%d tokens, %d threads, %@: %.1f tokens/s, peak memory %@",
+                                   local.file.url.lastPathComponent, rank, sequences, length, local.model.threadCount,
+                                   precision.rawValue, result.tokensPerSecond, ProgressBar.megabytes(result.peakMemoryBytes)))
+            }
+        }
+    }
+}
+
+extension MatrixPrecision: ExpressibleByArgument {}

@@ -3,7 +3,8 @@ import ChatDataset
 import Foundation
 import LanguageModel
 
-/// `finetune chat MODEL ["message"]`: one answer, or a conversation when no message is given.
+/// `finetune chat MODEL ["message"] [--adapter PATH]`: one answer, or a conversation when no
+/// message is given; MODEL may be a fine-tuned model, and --adapter puts a LoRA adapter on it.
 struct ChatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
@@ -11,7 +12,9 @@ struct ChatCommand: ParsableCommand {
         discussion: """
         With a message, prints one answer on standard output as it is generated, then the speed on \
         standard error. Without one, starts a conversation: type a message and press Enter; \
-        /reset starts over, /exit or Ctrl-D ends.
+        /reset starts over, /exit or Ctrl-D ends. A fine-tuned model (`finetune models list`) or a \
+        training run folder loads its base model with its adapter; --adapter puts any LoRA adapter \
+        (PEFT folder, llama.cpp .gguf adapter or run folder) on the model.
         """
     )
 
@@ -97,7 +100,8 @@ private struct Conversation {
     mutating func interact() throws {
         let interactive = isatty(STDIN_FILENO) == 1
         if interactive {
-            Console.err(Console.paint("Chatting with \(local.file.url.lastPathComponent). /reset starts over, /exit or Ctrl-D ends.", .lightBlack))
+            let adapter = local.model.adapter.map { " with a LoRA adapter (rank \($0.rank))" } ?? ""
+            Console.err(Console.paint("Chatting with \(local.file.url.lastPathComponent)\(adapter). /reset starts over, /exit or Ctrl-D ends.", .lightBlack))
         }
         var input = StandardInputLines()
         while true {

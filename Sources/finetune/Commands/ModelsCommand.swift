@@ -9,7 +9,8 @@ struct ModelsCommand: ParsableCommand {
         abstract: "Download, register and list local GGUF models.",
         discussion: """
         Models live in $FINETUNE_HOME (default ~/.cache/finetune): `pull` downloads a catalog model \
-        there, `add` registers a GGUF file where it is. Add your own catalog entries in \
+        there, `add` registers a GGUF file where it is, and `finetune train` registers the models \
+        it fine-tunes (a LoRA adapter on a base model). Add your own catalog entries in \
         $FINETUNE_HOME/catalog.yaml.
         """,
         subcommands: [List.self, Pull.self, Add.self, Remove.self],
@@ -102,7 +103,8 @@ extension ModelsCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Unregister a model; with --delete-file, also delete a pulled model's file."
+            abstract: "Unregister a model; with --delete-file, also delete a pulled model's file.",
+            discussion: "Removing a fine-tuned model only forgets its name: its base model, adapter and run folder stay."
         )
 
         @Argument(help: "The model's name.")
@@ -115,7 +117,10 @@ extension ModelsCommand {
             let removal = try ModelsCommand.reportingErrors { () throws(ModelHubError) -> ModelStore.Removal in
                 try ModelStore().remove(name, deleteFile: deleteFile)
             }
-            if removal.deletedFile {
+            if removal.record.origin == .fineTuned {
+                Console.out("Removed \(name); its adapter stays at \(removal.record.adapterPath ?? "?")"
+                            + (removal.record.baseModel.map { " and its base model \($0) stays registered" } ?? ""))
+            } else if removal.deletedFile {
                 Console.out("Removed \(name) and deleted \(removal.record.path)")
             } else {
                 Console.out("Removed \(name); the file stays at \(removal.record.path)")
@@ -148,6 +153,9 @@ extension ModelsCommand {
                 var sizeBytes: Int?
                 var requirement: String?
                 var sha256: String?
+                var baseModel: String?
+                var adapterPath: String?
+                var runPath: String?
             }
             struct Available: Encodable {
                 var name: String
@@ -172,17 +180,25 @@ extension ModelsCommand {
                                  architecture: listing.summary?.architecture, parameters: listing.summary?.parameterCount,
                                  quantization: listing.summary?.quantization, contextLength: listing.summary?.contextLength,
                                  sizeBytes: listing.summary?.fileSizeBytes, requirement: listing.record.requirement,
-                                 sha256: listing.record.sha256)
+                                 sha256: listing.record.sha256, baseModel: listing.record.baseModel,
+                                 adapterPath: listing.record.adapterPath, runPath: listing.record.runPath)
                 }
                 try Console.printJSON(Report(home: store.home.url.path, models: models, available: available.map {
                     Report.Available(name: $0.name, description: $0.description, requirement: $0.source.requirement)
                 }))
                 return
             }
+            let plain = listings.filter { $0.record.origin != .fineTuned }
+            let fineTuned = listings.filter { $0.record.origin == .fineTuned }
             if listings.isEmpty {
                 Console.err("No models registered in \(store.home.url.path).")
-            } else {
-                printTable(listings)
+            } else if !plain.isEmpty {
+                printTable(plain)
+            }
+            if !fineTuned.isEmpty {
+                if !plain.isEmpty { Console.out("") }
+                Console.out("Fine-tuned (a LoRA adapter on a base model; `finetune chat NAME`, `finetune export NAME --merge`):")
+                printFineTuned(fineTuned)
             }
             if !available.isEmpty {
                 Console.out("")
@@ -196,6 +212,35 @@ extension ModelsCommand {
             }
         }
 
+        /// NAME, BASE, ADAPTER for fine-tuned models.
+        private func printFineTuned(_ listings: [ModelStore.Listing]) {
+            let header = ["NAME", "BASE", "ADAPTER"]
+            let rows = listings.map { listing in
+                [listing.record.name, listing.record.baseModel ?? "?",
+                 (listing.record.adapterPath ?? "?") + (listing.problem.map { "  (\($0))" } ?? "")]
+            }
+            printColumns([header] + rows, rightAligned: [])
+            let broken = listings.filter(\.missing).map(\.record.name)
+            if !broken.isEmpty {
+                Console.err("\(broken.count) fine-tuned model(s) cannot be used: \(broken.joined(separator: ", ")); restore the files, or run `finetune models remove NAME`")
+            }
+        }
+
+        /// Rows as columns two spaces apart; the last column is not padded.
+        private func printColumns(_ rows: [[String]], rightAligned: Set<Int>) {
+            guard let first = rows.first else { return }
+            let widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                let cells = row.indices.map { column -> String in
+                    let cell = row[column]
+                    if column == row.count - 1 { return cell }
+                    let padding = String(repeating: " ", count: widths[column] - cell.count)
+                    return rightAligned.contains(column) ? padding + cell : cell + padding
+                }
+                Console.out(cells.joined(separator: "  "))
+            }
+        }
+
         private func printTable(_ listings: [ModelStore.Listing]) {
             let header = ["NAME", "ARCH", "PARAMS", "QUANT", "CONTEXT", "SIZE", "PATH"]
             let rows: [[String]] = listings.map { listing in
@@ -206,18 +251,8 @@ extension ModelsCommand {
                 return [listing.record.name, summary.architecture ?? "?", summary.formattedParameters, summary.quantization,
                         summary.contextLength?.grouped ?? "-", ModelsCommand.megabytes(summary.fileSizeBytes), path]
             }
-            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
             // Numbers are right-aligned, text left-aligned; the path is last and not padded.
-            let rightAligned: Set<Int> = [2, 4, 5]
-            for row in [header] + rows {
-                let cells = row.indices.map { column -> String in
-                    let cell = row[column]
-                    if column == row.count - 1 { return cell }
-                    let padding = String(repeating: " ", count: widths[column] - cell.count)
-                    return rightAligned.contains(column) ? padding + cell : cell + padding
-                }
-                Console.out(cells.joined(separator: "  "))
-            }
+            printColumns([header] + rows, rightAligned: [2, 4, 5])
             let missing = listings.filter { $0.summary == nil }.map(\.record.name)
             if !missing.isEmpty {
                 Console.err("\(missing.count) model(s) cannot be read: \(missing.joined(separator: ", ")); restore the files, or run `finetune models remove NAME`")

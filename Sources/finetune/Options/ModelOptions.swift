@@ -4,32 +4,43 @@ import LanguageModel
 import ModelHub
 import TensorCore
 
-/// The model to run and the threads to run it on.
+/// The model to run, an optional LoRA adapter for it, and the threads to run it on.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "A model name (`finetune models list`) or a path to a .gguf file.")
-    var model: String = ModelCatalog.defaultModelName
+    @Argument(help: ArgumentHelp(
+        "A model name (`finetune models list`, fine-tuned models included), a training run folder, or a path to a .gguf file.",
+        discussion: "Default: \(ModelCatalog.defaultModelName), or with --adapter RUN the model the run trained."))
+    var model: String?
+
+    @Option(help: ArgumentHelp(
+        "A LoRA adapter to apply: a PEFT folder (adapter_config.json + adapter_model.safetensors), a llama.cpp adapter .gguf, or a training run folder.",
+        valueName: "path"))
+    var adapter: String?
 
     @Option(help: "Compute threads (default: every core).")
     var threads: Int = ThreadPool.defaultThreadCount
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        if let adapter, adapter.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--adapter is empty; give a PEFT adapter folder, a .gguf LoRA adapter or a training run folder.")
+        }
     }
 
-    /// The GGUF file the name or path stands for.
-    func resolveURL() throws -> URL { try Self.resolve(model) }
-
-    /// The GGUF file a model name or path stands for; errors are printed and exit with status 1.
+    /// The GGUF file a model name or path stands for (a fine-tuned model's base file); errors are
+    /// printed and exit with status 1.
     static func resolve(_ model: String) throws -> URL {
         try ModelsCommand.reportingErrors { () throws(ModelHubError) -> URL in try ModelStore().resolve(model) }
     }
 
-    /// Loads the model, printing errors the way every command does.
+    /// The base model file and the adapter to load with it.
+    func selection() throws -> AdapterLocator.Selection {
+        try AdapterLocator.locate(model: model, adapter: adapter, defaultModel: ModelCatalog.defaultModelName)
+    }
+
+    /// Loads the model and its adapter, printing errors the way every command does.
     func load() throws -> LocalModel {
-        let url = try resolveURL()
-        return try Console.reportingErrors(exitStatus: 1) {
-            do { return try LocalModel(url: url, threads: threads) } catch { throw CLIError("\(error)") }
-        }
+        let selection = try selection()
+        return try AdapterLocator.load(selection, threads: threads)
     }
 }
 

@@ -5,8 +5,8 @@ import Foundation
 ///
 ///     validating train.jsonl [██████████░░░░░░░░░░]  52%  532/1024 MB  412 MB/s  ETA 1s
 final class ProgressBar {
-    /// What `update` counts.
-    enum Unit { case bytes, records }
+    /// What `update` counts: bytes, records, or other things named by a plural noun (`tensors`).
+    enum Unit { case bytes, records, items(String) }
 
     private let label: String
     private let unit: Unit
@@ -21,7 +21,7 @@ final class ProgressBar {
         enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["FINETUNE_NO_PROGRESS"] == nil
     }
 
-    /// Reports `done` bytes out of `total` (nil when unknown).
+    /// Reports `done` units out of `total` (nil when unknown).
     func update(_ done: Int, _ total: Int?) {
         guard enabled else { return }
         let now = Date()
@@ -35,7 +35,7 @@ final class ProgressBar {
             let width = 20
             let filled = Int(fraction * Double(width))
             line += "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "]"
-            line += String(format: " %3d%%  %@/%@", Int(fraction * 100), amount(done), amount(total))
+            line += String(format: " %3d%%  %@", Int(fraction * 100), amounts(done, of: total))
             let remaining = rate > 0 ? Double(total - done) / rate : 0
             line += String(format: "  %@/s  ETA %@", amount(Int(rate)), Self.duration(remaining))
         } else {
@@ -52,8 +52,18 @@ final class ProgressBar {
         drew = false
     }
 
+    /// `532/1024 MB`, `45/272 tensors`.
+    private func amounts(_ done: Int, of total: Int) -> String {
+        if case .items(let noun) = unit { return "\(done.grouped)/\(total.grouped) \(noun)" }
+        return "\(amount(done))/\(amount(total))"
+    }
+
     private func amount(_ count: Int) -> String {
-        unit == .bytes ? Self.megabytes(count) : "\(count.grouped) records"
+        switch unit {
+        case .bytes: Self.megabytes(count)
+        case .records: "\(count.grouped) records"
+        case .items(let noun): "\(count.grouped) \(noun)"
+        }
     }
 
     static func megabytes(_ bytes: Int) -> String {

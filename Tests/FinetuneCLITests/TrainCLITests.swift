@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// The real SmolLM2 file when present (`make test` pulls it into the finetune home).
+private var trainingModel: String? {
+    let environment = ProcessInfo.processInfo.environment
+    if let path = environment["FINETUNE_TEST_MODEL"] { return path }
+    let home = environment["FINETUNE_HOME"].map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
+    let path = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    return FileManager.default.fileExists(atPath: path) ? path : nil
+}
+
+/// Sixteen small chat examples (the PEFT reference's).
+private let examplesPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../LoRATrainingTests/Fixtures/reference_examples.jsonl").standardizedFileURL.path
+
+@Suite("finetune train on SmolLM2", .serialized, .enabled(if: trainingModel != nil, "needs the SmolLM2 model (make test fetches it)"))
+struct TrainCLITests {
+    let model = trainingModel ?? ""
+
+    func temporaryHome() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// 1 epoch of 16 examples, 2 per step: 8 steps, a checkpoint every 2.
+    var arguments: [String] {
+        ["train", examplesPath, "--model", model, "--epochs", "1", "--batch-size", "2", "--learning-rate", "1e-3",
+         "--checkpoint-every", "2", "--eval-every", "100", "--lora-rank", "4", "--lora-dropout", "0.1", "--threads", "2",
+         "--precision", "fp32", "--seed", "5"]
+    }
+
+    func onlyRun(in home: URL) throws -> URL {
+        let runs = home.appendingPathComponent("runs")
+        let names = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { !$0.hasPrefix(".") }
+        try #require(names.count == 1, "runs: \(names)")
+        return runs.appendingPathComponent(names[0])
+    }
+
+    func summary(_ run: URL) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any])
+    }
+
+    @Test("a run killed with SIGKILL and resumed ends with the same loss and adapter as an uninterrupted run")
+    func resumeAfterKill() throws {
+        // Uninterrupted.
+        let homeA = try temporaryHome()
+        defer { try? FileManager.default.removeItem(at: homeA) }
+        let straight = try CLI.run(arguments, environment: ["FINETUNE_HOME": homeA.path])
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let runA = try onlyRun(in: homeA)
+        let lossA = try #require(try summary(runA)["final_train_loss"] as? Double)
+
+        // Killed after its second checkpoint (step 4), then resumed.
+        let homeB = try temporaryHome()
+        defer { try? FileManager.default.removeItem(at: homeB) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["FINETUNE_HOME"] = homeB.path
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        var killedAt: String?
+        while Date() < deadline, process.isRunning {
+            if let runs = try? FileManager.default.contentsOfDirectory(atPath: homeB.appendingPathComponent("runs").path),
+               let name = runs.first(where: { !$0.hasPrefix(".") }) {
+                let latest = homeB.appendingPathComponent("runs/\(name)/checkpoints/latest")
+                if let text = try? String(contentsOf: latest, encoding: .utf8), text >= "step-000004" {
+                    kill(process.processIdentifier, SIGKILL)
+                    killedAt = text
+                    break
+                }
+            }
+            usleep(20_000)
+        }
+        process.waitUntilExit()
+        try #require(killedAt != nil, "the run ended before it could be killed")
+        #expect(process.terminationReason == .uncaughtSignal)
+        let runB = try onlyRun(in: homeB)
+        #expect(!FileManager.default.fileExists(atPath: runB.appendingPathComponent("summary.json").path))
+
+        let resumed = try CLI.run(["train", "--resume", runB.lastPathComponent], environment: ["FINETUNE_HOME": homeB.path])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("Resuming at step"))
+        let lossB = try #require(try summary(runB)["final_train_loss"] as? Double)
+        #expect(lossA == lossB, "uninterrupted \(lossA) vs resumed \(lossB)")
+        let adapterA = try Data(contentsOf: runA.appendingPathComponent("adapter/adapter_model.safetensors"))
+        let adapterB = try Data(contentsOf: runB.appendingPathComponent("adapter/adapter_model.safetensors"))
+        #expect(adapterA == adapterB, "the resumed run's adapter differs from the uninterrupted run's")
+        // The metrics log has each step once.
+        let steps = try String(contentsOf: runB.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains("\"train_loss\"") }
+        #expect(steps.count == 8)
+    }
+
+    @Test("data that fails validation stops before training with the validator's messages")
+    func badDataStops() throws {
+        let home = try temporaryHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let bad = home.appendingPathComponent("bad.jsonl")
+        try "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\nnot json\n".write(to: bad, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["train", bad.path, "--model", model], environment: ["FINETUNE_HOME": home.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bad.jsonl:2"), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was trained"))
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("runs").path))
+    }
+
+    @Test("--show-mask prints the rendered example with only the assistant's answer marked")
+    func showMask() throws {
+        let result = try CLI.run(["train", examplesPath, "--model", model, "--show-mask"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("<|im_start|>assistant\n[[Price]][[ is]]"), "\(result.stdout)")
+        #expect(result.stdout.contains("[[<|im_end|>]]"))
+        #expect(!result.stdout.contains("[[<|im_start|>"))
+    }
+}
