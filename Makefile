@@ -50,6 +50,7 @@ bench: build
 	bench/validate_bench.sh
 	$(FINETUNE) models pull $(MODEL)
 	bench/generate_bench.sh $(MODEL)
+	bench/train_bench.sh $(MODEL)
 
 clean:
 	rm -rf .build $(OUT) .bench

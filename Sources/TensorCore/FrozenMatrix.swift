@@ -85,6 +85,10 @@ public final class FrozenMatrix: @unchecked Sendable {
         storageBytes = precision == .float32 ? rows * columns * MemoryLayout<Float>.size
             : (forwardCount + backwardCount) * MemoryLayout<UInt16>.size
         storage = UnsafeMutableRawPointer.allocate(byteCount: storageBytes, alignment: 64)
+        switch precision {  // bind once; later accesses use assumingMemoryBound
+        case .float32: storage.bindMemory(to: Float.self, capacity: rows * columns)
+        case .bfloat16: storage.bindMemory(to: UInt16.self, capacity: forwardCount + backwardCount)
+        }
         let chunks = (rows + PreparationTask.chunkRows - 1) / PreparationTask.chunkRows
         var task = PreparationTask(
             rows: rows, columns: columns, chunks: chunks, precision: precision, storage: storage,
@@ -170,7 +174,7 @@ private struct PreparationTask {
             let values = rowsOf(begin, count, scratch)  // [count][K]
             switch precision {
             case .float32:
-                (storage.assumingMemoryBound(to: Float.self) + begin * columns).update(from: values, count: count * columns)
+                (storage.assumingMemoryBound(to: Float.self) + begin * columns).initialize(from: values, count: count * columns)
             case .bfloat16:
                 let forward = storage.assumingMemoryBound(to: UInt16.self)
                 tk_bf16_pack_weight_rows(values, Int32(begin), Int32(count), Int32(rows), Int32(columns),

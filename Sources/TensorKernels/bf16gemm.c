@@ -327,6 +327,17 @@ static void gemm_part(const gemm_task *t, int r0, int r1, int s0, int s1) {
                             __builtin_prefetch((const char *)(t->B + (strip * pairs_total + (size_t)k0 / 2) * NR * 2) +
                                                fetched % panel_bytes, 0, 2);
                         }
+                        if (load_c) {  // the next call's C tile, which it reads back
+                            const int ni = s + 1 < g1 ? i : i + MR, ns = s + 1 < g1 ? s + 1 : g0;
+                            if (ni < mc) {
+                                const float *nc = t->C + (size_t)(i0 + ni) * t->ldc + ns * NR;
+                                const int nrows = mc - ni < MR ? mc - ni : MR;
+                                for (int r = 0; r < nrows; r++) {
+                                    __builtin_prefetch(nc + (size_t)r * t->ldc, 1, 3);
+                                    __builtin_prefetch(nc + (size_t)r * t->ldc + 16, 1, 3);
+                                }
+                            }
+                        }
                         kernel(pairs, buffer + (size_t)i * A_STRIDE, b, t->C + (size_t)(i0 + i) * t->ldc + s * NR,
                                (size_t)t->ldc, rows, columns, load_c);
                     }

@@ -117,11 +117,17 @@ static float row_max(const float *row, int len) {
     return m;
 }
 
-void tk_causal_softmax(float *s, int rows, int ld) {
+void tk_causal_softmax(float *s, int rows, int ld) { tk_causal_softmax_rows(s, 0, rows, ld, rows); }
+
+void tk_causal_softmax_backward(const float *p, float *dp, int rows, int ld) {
+    tk_causal_softmax_backward_rows(p, dp, 0, rows, ld, rows);
+}
+
+void tk_causal_softmax_rows(float *s, int first, int rows, int ld, int width) {
     int vectorized = tk_vectorized();
-    for (int t = 0; t < rows; t++) {
-        float *row = s + (size_t)t * ld;
-        int len = t + 1;
+    for (int i = 0; i < rows; i++) {
+        float *row = s + (size_t)i * ld;
+        int len = first + i + 1;
         float max = row_max(row, len), sum = 0;
 #if defined(__x86_64__)
         if (vectorized) sum = exp_row_avx512(row, len, max);
@@ -133,19 +139,19 @@ void tk_causal_softmax(float *s, int rows, int ld) {
         }
         float inv = 1.0f / sum;
         for (int j = 0; j < len; j++) row[j] *= inv;
-        for (int j = len; j < rows; j++) row[j] = 0;
+        for (int j = len; j < width; j++) row[j] = 0;
     }
 }
 
-void tk_causal_softmax_backward(const float *p, float *dp, int rows, int ld) {
-    for (int t = 0; t < rows; t++) {
-        const float *pt = p + (size_t)t * ld;
-        float *dt = dp + (size_t)t * ld;
-        int len = t + 1;
+void tk_causal_softmax_backward_rows(const float *p, float *dp, int first, int rows, int ld, int width) {
+    for (int i = 0; i < rows; i++) {
+        const float *pt = p + (size_t)i * ld;
+        float *dt = dp + (size_t)i * ld;
+        int len = first + i + 1;
         float dot = 0;
         for (int j = 0; j < len; j++) dot += pt[j] * dt[j];
         for (int j = 0; j < len; j++) dt[j] = pt[j] * (dt[j] - dot);
-        for (int j = len; j < rows; j++) dt[j] = 0;
+        for (int j = len; j < width; j++) dt[j] = 0;
     }
 }
 

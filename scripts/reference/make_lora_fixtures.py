@@ -23,13 +23,13 @@ Tensor names are "layers.{l}.{module}.lora_A" / ".lora_B" with A [r][in] and B [
 Hugging Face order: transformers un-permutes the GGUF q/k rows, so B of q_proj/k_proj (and its
 gradient) is in HF row order, not GGUF order. Floats keep 7 significant digits.
 
-Run (from the repository root; takes about 2 minutes on 2 cores):
+Run (from the repository root; takes about 80 seconds on 2 idle cores):
     python3 -m venv .venv-reference
     .venv-reference/bin/pip install torch==2.13.0+cpu transformers accelerate gguf tokenizers jinja2 numpy peft
     .venv-reference/bin/python scripts/reference/make_lora_fixtures.py \
         ~/.cache/finetune/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf
 
-Last run with torch 2.13.0+cpu, transformers 5.23.0, peft 0.21.2, numpy (see "configuration").
+Last run with torch 2.13.0+cpu, transformers 5.23.0, peft 0.21.2, numpy 2.4.6, Python 3.11.7.
 """
 import json
 import math

@@ -26,6 +26,10 @@ struct SegmentAttention {
         return order.flatMap { s in (0..<kvHeads).map { (s, $0) } }
     }
 
+    /// Query rows handled together: block i only multiplies against keys 0..<end of the block,
+    /// which skips most of the masked upper triangle.
+    static let rowBlock = 64
+
     /// Scratch floats the passes need: two [T][T] blocks per thread.
     static func scratchCount(longestSegment T: Int, threads: Int) -> Int { 2 * T * T * threads }
 
@@ -43,20 +47,26 @@ struct SegmentAttention {
                 let (s, g) = work[index]
                 index += threads
                 let start = segments[s].start, T = segments[s].length
+                let kg = k + start * kvW + g * hd, vg = v + start * kvW + g * hd
                 for h in (g * group)..<((g + 1) * group) {
-                    probabilities(q: q + start * qW + h * hd, k: k + start * kvW + g * hd, T: T, into: p)
-                    BLAS.gemm(m: T, n: hd, k: T, a: p, lda: T, b: v + start * kvW + g * hd, ldb: kvW,
-                              c: out + start * qW + h * hd, ldc: qW)
+                    let qh = q + start * qW + h * hd, oh = out + start * qW + h * hd
+                    for r0 in stride(from: 0, to: T, by: Self.rowBlock) {
+                        let r1 = min(T, r0 + Self.rowBlock), pb = p + r0 * T
+                        probabilities(q: qh, k: kg, T: T, rows: r0..<r1, into: pb)
+                        BLAS.gemm(m: r1 - r0, n: hd, k: r1, a: pb, lda: T, b: vg, ldb: kvW, c: oh + r0 * qW, ldc: qW)
+                    }
                 }
             }
         }
     }
 
-    /// P = causal-softmax(scale · Q Kᵀ) for one head of one segment: [T][T].
-    private func probabilities(q: UnsafePointer<Float>, k: UnsafePointer<Float>, T: Int, into p: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(transposeB: true, m: T, n: T, k: headDimension, a: q, lda: queryWidth, b: k, ldb: kvWidth,
-                  c: p, ldc: T, alpha: scale)
-        tk_causal_softmax(p, Int32(T), Int32(T))
+    /// Rows r0..<r1 of P = causal-softmax(scale · Q Kᵀ) for one head of one segment, into
+    /// p[0..<rows][0..<r1] with row stride T.
+    private func probabilities(q: UnsafePointer<Float>, k: UnsafePointer<Float>, T: Int, rows: Range<Int>,
+                               into p: UnsafeMutablePointer<Float>) {
+        BLAS.gemm(transposeB: true, m: rows.count, n: rows.upperBound, k: headDimension, a: q + rows.lowerBound * queryWidth,
+                  lda: queryWidth, b: k, ldb: kvWidth, c: p, ldc: T, alpha: scale)
+        tk_causal_softmax_rows(p, Int32(rows.lowerBound), Int32(rows.count), Int32(T), Int32(rows.upperBound))
     }
 
     /// dOut: [M][H·hd] → dq: [M][H·hd], dk, dv: [M][KV·hd] (all overwritten).
@@ -76,16 +86,26 @@ struct SegmentAttention {
                 let start = segments[s].start, T = segments[s].length
                 let kg = k + start * kvW + g * hd, vg = v + start * kvW + g * hd
                 let dkg = dk + start * kvW + g * hd, dvg = dv + start * kvW + g * hd
+                for t in 0..<T {
+                    (dkg + t * kvW).update(repeating: 0, count: hd)
+                    (dvg + t * kvW).update(repeating: 0, count: hd)
+                }
                 for h in (g * group)..<((g + 1) * group) {
-                    let first: Float = h == g * group ? 0 : 1
-                    let dOh = dOut + start * qW + h * hd, qh = q + start * qW + h * hd
-                    probabilities(q: qh, k: kg, T: T, into: p)
-                    BLAS.gemm(transposeB: true, m: T, n: T, k: hd, a: dOh, lda: qW, b: vg, ldb: kvW, c: dp, ldc: T)
-                    BLAS.gemm(transposeA: true, m: T, n: hd, k: T, a: p, lda: T, b: dOh, ldb: qW, c: dvg, ldc: kvW, beta: first)
-                    tk_causal_softmax_backward(p, dp, Int32(T), Int32(T))
-                    BLAS.gemm(m: T, n: hd, k: T, a: dp, lda: T, b: kg, ldb: kvW, c: dq + start * qW + h * hd, ldc: qW, alpha: scale)
-                    BLAS.gemm(transposeA: true, m: T, n: hd, k: T, a: dp, lda: T, b: qh, ldb: qW, c: dkg, ldc: kvW,
-                              alpha: scale, beta: first)
+                    let dOh = dOut + start * qW + h * hd, qh = q + start * qW + h * hd, dqh = dq + start * qW + h * hd
+                    for r0 in stride(from: 0, to: T, by: Self.rowBlock) {
+                        let r1 = min(T, r0 + Self.rowBlock), n = r1 - r0
+                        let pb = p + r0 * T, db = dp + r0 * T
+                        probabilities(q: qh, k: kg, T: T, rows: r0..<r1, into: pb)
+                        // dP = dO Vᵀ; dV += Pᵀ dO
+                        BLAS.gemm(transposeB: true, m: n, n: r1, k: hd, a: dOh + r0 * qW, lda: qW, b: vg, ldb: kvW, c: db, ldc: T)
+                        BLAS.gemm(transposeA: true, m: r1, n: hd, k: n, a: pb, lda: T, b: dOh + r0 * qW, ldb: qW,
+                                  c: dvg, ldc: kvW, beta: 1)
+                        // dS = P ⊙ (dP − rowsum(P ⊙ dP)); dQ = scale dS K; dK += scale dSᵀ Q
+                        tk_causal_softmax_backward_rows(pb, db, Int32(r0), Int32(n), Int32(T), Int32(r1))
+                        BLAS.gemm(m: n, n: hd, k: r1, a: db, lda: T, b: kg, ldb: kvW, c: dqh + r0 * qW, ldc: qW, alpha: scale)
+                        BLAS.gemm(transposeA: true, m: r1, n: hd, k: n, a: db, lda: T, b: qh + r0 * qW, ldb: qW,
+                                  c: dkg, ldc: kvW, alpha: scale, beta: 1)
+                    }
                 }
             }
         }

@@ -19,12 +19,16 @@ void tk_swiglu_forward(const float *g, const float *u, float *h, size_t count);
 /// dg[i] = dh·u·σ(g)(1 + g(1 − σ(g))), du[i] = dh·silu(g). All [count]; dg, du may alias nothing.
 void tk_swiglu_backward(const float *dh, const float *g, const float *u, float *dg, float *du, size_t count);
 
-/// In place over rows t < rows of s ([rows][ld]): softmax over columns 0...t+offset (causal),
-/// zero beyond. offset = 0 for a segment attending to itself.
+/// In place over rows t < rows of s ([rows][ld]): softmax over columns 0...t (causal), zero
+/// beyond (up to `rows`).
 void tk_causal_softmax(float *s, int rows, int ld);
 /// Softmax backward in place: dp[t][j] = p[t][j]·(dp[t][j] − Σ_k p[t][k]·dp[t][k]) for j ≤ t,
 /// 0 beyond. p, dp: [rows][ld].
 void tk_causal_softmax_backward(const float *p, float *dp, int rows, int ld);
+/// The same two for a block of rows: row i is query position first + i, which sees columns
+/// 0...first + i; columns beyond, up to `width`, are set to 0.
+void tk_causal_softmax_rows(float *s, int first, int rows, int ld, int width);
+void tk_causal_softmax_backward_rows(const float *p, float *dp, int first, int rows, int ld, int width);
 
 /// Cross-entropy of each row of logits ([n][vocab]) against labels[t] (< 0: row skipped, its
 /// logits untouched). Replaces the row by its gradient (softmax − one-hot)·grad_scale; writes
