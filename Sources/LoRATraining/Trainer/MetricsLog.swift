@@ -22,7 +22,7 @@ final class MetricsLog {
                 }
             }
             try kept.write(to: url, options: .atomic)
-            if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
+            if !fm.fileExists(atPath: url.path) { _ = fm.createFile(atPath: url.path, contents: nil) }
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()
         } catch {
