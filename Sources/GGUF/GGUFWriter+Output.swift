@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 extension GGUFWriter {
@@ -21,92 +16,18 @@ extension GGUFWriter {
 
     /// Writes the file atomically: to a hidden temporary file in the same folder, flushed to disk
     /// and renamed over `url`, so readers see the old file or the whole new one, never a part.
+    /// The bytes are those of `serialized()`.
     /// - Throws: `GGUFError.cannotWrite` when the folder does not exist, is not writable, or the
     ///   disk is full; the destination is then left as it was.
     public func write(to url: URL) throws(GGUFError) {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            let reason = errno == ENOENT ? "the folder \(directory) does not exist; create it first" : Self.reason(errno)
-            throw GGUFError.cannotWrite(path: path, reason: reason)
-        }
-        var committed = false
-        defer {
-            if !committed {
-                close(descriptor)
-                unlink(temporary)
-            }
-        }
-        let padding = [UInt8](repeating: 0, count: alignment)
-        let header = encodedHeader()
-        try writeAll(header, count: header.count, to: descriptor, path: path)
-        for data in tensorData {
-            try writeAll(data, count: data.count, to: descriptor, path: path)
-            try writeAll(padding, count: GGUFParser.align(data.count, to: alignment) - data.count, to: descriptor, path: path)
-        }
-        guard fsync(descriptor) == 0 else { throw GGUFError.cannotWrite(path: path, reason: Self.reason(errno)) }
-        close(descriptor)
-        committed = true
-        guard rename(temporary, path) == 0 else {
-            let reason = Self.reason(errno)
-            unlink(temporary)
-            throw GGUFError.cannotWrite(path: path, reason: reason)
-        }
+        let writer = try GGUFStreamingWriter(url: url, version: version, metadata: entries, laidOut: tensors, alignment: alignment)
+        for data in tensorData { try writer.append(data) }
+        try writer.finish()
     }
-
-    /// Writes the first `count` bytes of `bytes`, retrying short writes.
-    private func writeAll(_ bytes: [UInt8], count: Int, to descriptor: Int32, path: String) throws(GGUFError) {
-        let failure: Int32? = bytes.withUnsafeBytes { raw -> Int32? in
-            var offset = 0
-            while offset < count {
-                // offset < count <= raw.count, so the buffer is not empty and has a base address.
-                guard let base = raw.baseAddress else { return nil }
-                let written = Foundation.write(descriptor, base + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let failure { throw GGUFError.cannotWrite(path: path, reason: Self.reason(failure)) }
-    }
-
-    private static func reason(_ code: Int32) -> String {
-        switch code {
-        case ENOSPC: "the disk is full; free some space and try again"
-        case EACCES, EPERM: "permission denied; choose a folder you can write to"
-        case EROFS: "the file system is read-only"
-        default: String(cString: strerror(code))
-        }
-    }
-
-    // MARK: Encoding
 
     /// Everything before the tensor data, padded to the alignment.
     func encodedHeader() -> [UInt8] {
-        var out = GGUFByteBuffer()
-        out.bytes.append(contentsOf: GGUFParser.magic)
-        out.append(version)
-        out.append(UInt64(tensors.count))
-        out.append(UInt64(entries.count))
-        for (key, value) in entries {
-            out.append(key)
-            out.append(value.typeCode)
-            out.append(value)
-        }
-        for tensor in tensors {
-            out.append(tensor.name)
-            out.append(UInt32(tensor.shape.count))
-            for size in tensor.shape { out.append(UInt64(size)) }
-            out.append(tensor.type.rawValue)
-            out.append(UInt64(tensor.offset))
-        }
-        out.bytes.append(contentsOf: repeatElement(0, count: GGUFParser.align(out.bytes.count, to: alignment) - out.bytes.count))
-        return out.bytes
+        GGUFByteBuffer.header(version: version, metadata: entries, tensors: tensors, alignment: alignment)
     }
 }
 
@@ -144,5 +65,31 @@ struct GGUFByteBuffer {
             append(UInt64(elements.count))
             for element in elements { append(element) }
         }
+    }
+
+    /// Everything before the tensor data: magic, version, counts, metadata and tensor
+    /// descriptions, padded with zeros to `alignment`. `GGUFWriter` and `GGUFStreamingWriter`
+    /// both write their headers with this, so their files are the same byte for byte.
+    static func header(version: UInt32, metadata: [(key: String, value: GGUFValue)], tensors: [GGUFTensorInfo],
+                       alignment: Int) -> [UInt8] {
+        var out = GGUFByteBuffer()
+        out.bytes.append(contentsOf: GGUFParser.magic)
+        out.append(version)
+        out.append(UInt64(tensors.count))
+        out.append(UInt64(metadata.count))
+        for (key, value) in metadata {
+            out.append(key)
+            out.append(value.typeCode)
+            out.append(value)
+        }
+        for tensor in tensors {
+            out.append(tensor.name)
+            out.append(UInt32(tensor.shape.count))
+            for size in tensor.shape { out.append(UInt64(size)) }
+            out.append(tensor.type.rawValue)
+            out.append(UInt64(tensor.offset))
+        }
+        out.bytes.append(contentsOf: repeatElement(0, count: GGUFParser.align(out.bytes.count, to: alignment) - out.bytes.count))
+        return out.bytes
     }
 }

@@ -102,10 +102,16 @@ public struct GGUFWriter: Sendable {
 
     /// The element count of a valid new tensor.
     private func checkTensor(name: String, shape: [Int], type: GGMLType) throws(GGUFError) -> Int {
+        try Self.checkTensor(name: name, shape: shape, type: type, taken: tensorNames)
+    }
+
+    /// The element count of a tensor that may join a file whose tensors are named `taken`.
+    /// - Throws: `GGUFError.invalidTensor` for a duplicate or too long name, or a bad shape.
+    static func checkTensor(name: String, shape: [Int], type: GGMLType, taken: Set<String>) throws(GGUFError) -> Int {
         guard !name.isEmpty, name.utf8.count < 64 else {
             throw GGUFError.invalidTensor(name: name, reason: "tensor names must have 1 to 63 bytes (llama.cpp's limit)")
         }
-        guard !tensorNames.contains(name) else {
+        guard !taken.contains(name) else {
             throw GGUFError.invalidTensor(name: name, reason: "a tensor of that name was already added")
         }
         guard (1...GGUFParser.maxDimensions).contains(shape.count), shape.allSatisfy({ $0 >= 0 }) else {
@@ -124,7 +130,7 @@ public struct GGUFWriter: Sendable {
         return elements
     }
 
-    private static func isHomogeneous(_ value: GGUFValue) -> Bool {
+    static func isHomogeneous(_ value: GGUFValue) -> Bool {
         guard case .array(let elements) = value, let first = elements.first else { return true }
         let code = first.typeCode
         return elements.allSatisfy { $0.typeCode == code && isHomogeneous($0) }

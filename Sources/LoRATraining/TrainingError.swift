@@ -12,8 +12,8 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidHyperparameter(name: String, message: String)
     /// The run would need more memory than the machine has.
     case insufficientMemory(needed: Int, available: Int, advice: String)
-    /// The loss or the gradients became NaN or infinite.
-    case diverged(step: Int, value: Double, checkpoint: String?)
+    /// The loss or the gradients became NaN or infinite, or the loss exploded.
+    case diverged(step: Int, reason: String, checkpoint: String?)
     /// Reading or writing a run's files failed.
     case io(path: String, message: String)
     /// A checkpoint can't be resumed from.
@@ -34,10 +34,10 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .insufficientMemory(needed, available, advice):
             let gb = { (bytes: Int) in String(format: "%.1f GB", Double(bytes) / 1e9) }
             return "Training needs about \(gb(needed)) of memory but \(gb(available)) is available. \(advice)"
-        case let .diverged(step, value, checkpoint):
+        case let .diverged(step, reason, checkpoint):
             let saved = checkpoint.map { " The last good checkpoint is \($0)." } ?? ""
-            return "Training diverged at step \(step): the loss or gradient norm became \(value). "
-                + "Lower --learning-rate (or keep --max-grad-norm on) and start again.\(saved)"
+            return "Training diverged at step \(step): \(reason). "
+                + "Lower --learning-rate (and keep --max-grad-norm on) and start again.\(saved)"
         case let .io(path, message):
             return "\(path): \(message)"
         case let .checkpoint(path, message):

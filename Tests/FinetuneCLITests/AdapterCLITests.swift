@@ -1,10 +1,9 @@
 import Foundation
 import Testing
 
-@Suite("finetune chat --adapter and fine-tuned models on SmolLM2",
-       .enabled(if: TestAdapter.realModel != nil, "needs the SmolLM2 model (make test fetches it)"))
+@Suite("finetune chat --adapter and fine-tuned models on SmolLM2", .needsRealModel)
 struct AdapterChatCLITests {
-    let model = TestAdapter.realModel ?? ""
+    let model = CLI.realModel ?? ""
     let question = "What is the capital of France?"
 
     @Test("--adapter changes the answer; a run folder, its PEFT folder, and the run as MODEL answer alike")

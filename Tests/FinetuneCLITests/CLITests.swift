@@ -15,6 +15,18 @@ enum CLI {
             .appendingPathComponent("finetune").path
     }
 
+    /// The real SmolLM2 file when present (`make test` pulls it into the finetune home):
+    /// $FINETUNE_TEST_MODEL, else models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf in
+    /// $FINETUNE_HOME (default ~/.cache/finetune).
+    static var realModel: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["FINETUNE_TEST_MODEL"] { return path }
+        let home = environment["FINETUNE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
+        let path = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
@@ -59,6 +71,13 @@ enum CLI {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url.path
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs a suite only when the real SmolLM2 model is present (`CLI.realModel`).
+    static var needsRealModel: Self {
+        .enabled(if: CLI.realModel != nil, "needs the SmolLM2 model (make test fetches it)")
     }
 }
 

@@ -1,19 +1,9 @@
 import Foundation
 import Testing
 
-/// The real SmolLM2 file when present (`make test` pulls it into the finetune home).
-private var realModel: String? {
-    let environment = ProcessInfo.processInfo.environment
-    if let path = environment["FINETUNE_TEST_MODEL"] { return path }
-    let home = environment["FINETUNE_HOME"].map { URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
-    let path = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    return FileManager.default.fileExists(atPath: path) ? path : nil
-}
-
-@Suite("finetune chat / tokenize / bench on SmolLM2", .enabled(if: realModel != nil, "needs the SmolLM2 model (make test fetches it)"))
+@Suite("finetune chat / tokenize / bench on SmolLM2", .needsRealModel)
 struct ChatCLITests {
-    let model = realModel ?? ""
+    let model = CLI.realModel ?? ""
 
     @Test("chat answers on standard output and reports speed on standard error")
     func chatAnswers() throws {

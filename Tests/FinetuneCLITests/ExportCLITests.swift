@@ -1,10 +1,9 @@
 import Foundation
 import Testing
 
-@Suite("finetune export on SmolLM2: merged GGUF, llama.cpp adapter, PEFT folder",
-       .enabled(if: TestAdapter.realModel != nil, "needs the SmolLM2 model (make test fetches it)"))
+@Suite("finetune export on SmolLM2: merged GGUF, llama.cpp adapter, PEFT folder", .needsRealModel)
 struct ExportCLITests {
-    let model = TestAdapter.realModel ?? ""
+    let model = CLI.realModel ?? ""
     let question = "What is the capital of France?"
 
     @Test("--gguf-adapter and --peft write adapters that answer exactly as the run's own")

@@ -3,16 +3,6 @@ import Foundation
 /// Test inputs for the adapter commands, written byte by byte (the CLI tests link only the
 /// binary, so the files come from the formats' specifications, not from the code under test).
 enum TestAdapter {
-    /// The real SmolLM2 file when present (`make test` pulls it into the finetune home).
-    static var realModel: String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["FINETUNE_TEST_MODEL"] { return path }
-        let home = environment["FINETUNE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
-        let path = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
-
     /// SmolLM2-135M's adapted shapes: q_proj [576 out][576 in], v_proj [192 out][576 in], 30 layers.
     static let modules = [("self_attn.q_proj", 576, 576), ("self_attn.v_proj", 192, 576)]
     static let layers = 30, rank = 4

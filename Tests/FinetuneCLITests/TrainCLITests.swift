@@ -1,23 +1,13 @@
 import Foundation
 import Testing
 
-/// The real SmolLM2 file when present (`make test` pulls it into the finetune home).
-private var trainingModel: String? {
-    let environment = ProcessInfo.processInfo.environment
-    if let path = environment["FINETUNE_TEST_MODEL"] { return path }
-    let home = environment["FINETUNE_HOME"].map { URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
-    let path = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    return FileManager.default.fileExists(atPath: path) ? path : nil
-}
-
 /// Sixteen small chat examples (the PEFT reference's).
 private let examplesPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../LoRATrainingTests/Fixtures/reference_examples.jsonl").standardizedFileURL.path
 
-@Suite("finetune train on SmolLM2", .serialized, .enabled(if: trainingModel != nil, "needs the SmolLM2 model (make test fetches it)"))
+@Suite("finetune train on SmolLM2", .serialized, .needsRealModel)
 struct TrainCLITests {
-    let model = trainingModel ?? ""
+    let model = CLI.realModel ?? ""
 
     func temporaryHome() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-train-\(UUID().uuidString)")
@@ -97,6 +87,24 @@ struct TrainCLITests {
         let steps = try String(contentsOf: runB.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").filter { $0.contains("\"train_loss\"") }
         #expect(steps.count == 8)
+    }
+
+    @Test("an exploding loss stops the run with a clear message and the last good checkpoint intact")
+    func divergenceStops() throws {
+        let home = try temporaryHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let run = home.appendingPathComponent("diverging")
+        let result = try CLI.run(["train", examplesPath, "--model", model, "--learning-rate", "0.9", "--max-grad-norm", "0",
+                                  "--warmup-ratio", "0", "--batch-size", "2", "--epochs", "1", "--checkpoint-every", "1",
+                                  "--precision", "fp32", "--threads", "2", "--output", run.path],
+                                 environment: ["FINETUNE_HOME": home.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Training diverged at step 2: the loss exploded"), "\(result.stderr)")
+        #expect(result.stderr.contains("Lower --learning-rate"))
+        let latest = try String(contentsOf: run.appendingPathComponent("checkpoints/latest"), encoding: .utf8)
+        #expect(latest == "step-000001")
+        #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/step-000001/adapter_model.safetensors").path))
+        #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("adapter").path))
     }
 
     @Test("data that fails validation stops before training with the validator's messages")

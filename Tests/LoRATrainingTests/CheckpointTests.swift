@@ -17,11 +17,11 @@ struct CheckpointTests {
 
     @Test("a checkpoint round-trips the adapter, the optimizer moments and the state")
     func roundTrip() throws {
-        let tiny = try TinyTrainingModel()
+        let tiny = try TinyLlamaFile.forTraining()
         defer { tiny.remove() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: TinyTrainingModel.configuration)
+        let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: TinyLlamaFile.trainingConfiguration)
         var values = TestValues(seed: 3)
         parameters.setValues(values.array(parameters.count))
         let optimizer = AdamW(m: values.array(parameters.count), v: values.array(parameters.count).map { $0 * $0 }, step: 4, weightDecay: 0.01)
@@ -42,7 +42,7 @@ struct CheckpointTests {
     func failedWriteKeepsPrevious(failingFile: String) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: TinyTrainingModel.configuration)
+        let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: TinyLlamaFile.trainingConfiguration)
         parameters.initialize(seed: 1)
         let optimizer = AdamW(parameterCount: parameters.count)
         var store = CheckpointStore(directory: directory, baseModel: "tiny")
@@ -68,7 +68,7 @@ struct CheckpointTests {
     func pruning() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: TinyTrainingModel.configuration)
+        let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), model: TinyLlamaFile.trainingConfiguration)
         let store = CheckpointStore(directory: directory, baseModel: "tiny")
         for step in [2, 4, 6] {
             _ = try store.save(parameters: parameters, optimizer: AdamW(parameterCount: parameters.count), state: state(step: step), keep: 2)

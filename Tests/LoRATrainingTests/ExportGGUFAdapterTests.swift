@@ -6,10 +6,10 @@ import Testing
 
 @Suite("llama.cpp GGUF LoRA adapters")
 struct ExportGGUFAdapterTests {
-    static let configuration = ExportTinyLlama.configuration
+    static let configuration = TinyLlamaFile.exportConfiguration
 
     func withBase(_ body: (GGUFFile, URL) throws -> Void) throws {
-        let tiny = try ExportTinyLlama()
+        let tiny = try TinyLlamaFile.forExport()
         defer { tiny.remove() }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: output) }
@@ -70,7 +70,7 @@ struct ExportGGUFAdapterTests {
 
     @Test("the adapter read back runs in LlamaModel like the original")
     func runsInModel() throws {
-        let tiny = try ExportTinyLlama()
+        let tiny = try TinyLlamaFile.forExport()
         defer { tiny.remove() }
         let adapter = ExportFixtures.adapter(Self.configuration, targets: [.query, .down])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(UUID().uuidString).gguf")
@@ -105,7 +105,7 @@ struct ExportGGUFAdapterTests {
 
     @Test("files that aren't LoRA adapters, or don't fit the model, give errors naming the tensor")
     func errors() throws {
-        let tiny = try ExportTinyLlama()
+        let tiny = try TinyLlamaFile.forExport()
         defer { tiny.remove() }
         // A model is not an adapter.
         let notAdapter = try #require(throws: ExportError.self) { try GGUFAdapterFormat.read(tiny.url) }

@@ -1,24 +1,15 @@
-import ChatDataset
 import Foundation
 import GGUF
 import LanguageModel
 @testable import LoRATraining
 import Testing
 
-/// Deterministic values in [-1, 1) for the export tests.
-struct ExportRandom {
-    private var generator: SeededGenerator
-    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
-    mutating func next() -> Float { Float(Double(generator.next() >> 11) / Double(1 << 52) - 1) }
-    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
-}
-
 enum ExportFixtures {
     /// A random adapter for `configuration`: A ~ U(-aScale, aScale), B ~ U(-bScale, bScale).
     static func adapter(_ configuration: LlamaConfiguration, rank: Int = 4, alpha: Float = 8,
                         targets: [LoRATarget] = LoRATarget.allCases, seed: UInt64 = 3,
                         aScale: Float = 0.3, bScale: Float = 0.3) -> LowRankAdapter {
-        var random = ExportRandom(seed: seed)
+        var random = TestValues(seed: seed)
         let layers = (0..<configuration.layerCount).map { _ in
             Dictionary(uniqueKeysWithValues: targets.map { target in
                 let (out, inWidth) = target.shape(in: configuration)
@@ -48,59 +39,6 @@ enum ExportFixtures {
     }
 }
 
-/// A small random Llama written with GGUFWriter (after Tests/LanguageModelTests/TinyLlama.swift);
-/// widths are multiples of 32 so that every weight can be stored as Q8_0.
-struct ExportTinyLlama {
-    static let configuration = LlamaConfiguration(
-        layerCount: 2, embeddingLength: 64, feedForwardLength: 96, headCount: 4, kvHeadCount: 2,
-        ropeFrequencyBase: 10_000, rmsNormEpsilon: 1e-5, contextLength: 128, vocabularySize: 100)
-
-    let url: URL
-
-    init(type: GGMLType = .f32, embeddingType: GGMLType = .q8_0, seed: UInt64 = 1) throws {
-        let c = Self.configuration
-        var random = ExportRandom(seed: seed)
-        var writer = GGUFWriter()
-        writer.set("general.architecture", .string("llama"))
-        writer.set("general.name", .string("tiny-llama"))
-        writer.set("general.file_type", .uint32(0))
-        writer.set("llama.block_count", .uint32(UInt32(c.layerCount)))
-        writer.set("llama.embedding_length", .uint32(UInt32(c.embeddingLength)))
-        writer.set("llama.feed_forward_length", .uint32(UInt32(c.feedForwardLength)))
-        writer.set("llama.attention.head_count", .uint32(UInt32(c.headCount)))
-        writer.set("llama.attention.head_count_kv", .uint32(UInt32(c.kvHeadCount)))
-        writer.set("llama.rope.freq_base", .float32(c.ropeFrequencyBase))
-        writer.set("llama.attention.layer_norm_rms_epsilon", .float32(c.rmsNormEpsilon))
-        writer.set("llama.context_length", .uint32(UInt32(c.contextLength)))
-        writer.set("tokenizer.ggml.tokens", .array((0..<c.vocabularySize).map { .string("t\($0)") }))
-        func add(_ name: String, rows: Int, columns: Int, type: GGMLType, scale: Float) throws {
-            try writer.addTensor(name: name, shape: [columns, rows], values: random.array(rows * columns, scale: scale), as: type)
-        }
-        func norm(_ name: String) throws {
-            try writer.addTensor(name: name, shape: [c.embeddingLength], values: random.array(c.embeddingLength, scale: 0.2).map { 1 + $0 }, as: .f32)
-        }
-        let C = c.embeddingLength, F = c.feedForwardLength
-        try add("token_embd.weight", rows: c.vocabularySize, columns: C, type: embeddingType, scale: 1)
-        for layer in 0..<c.layerCount {
-            let p = "blk.\(layer)."
-            try norm(p + "attn_norm.weight")
-            try add(p + "attn_q.weight", rows: c.queryWidth, columns: C, type: type, scale: 0.3)
-            try add(p + "attn_k.weight", rows: c.kvWidth, columns: C, type: type, scale: 0.3)
-            try add(p + "attn_v.weight", rows: c.kvWidth, columns: C, type: type, scale: 0.3)
-            try add(p + "attn_output.weight", rows: C, columns: c.queryWidth, type: type, scale: 0.2)
-            try norm(p + "ffn_norm.weight")
-            try add(p + "ffn_gate.weight", rows: F, columns: C, type: type, scale: 0.3)
-            try add(p + "ffn_up.weight", rows: F, columns: C, type: type, scale: 0.3)
-            try add(p + "ffn_down.weight", rows: C, columns: F, type: type, scale: 0.2)
-        }
-        try norm("output_norm.weight")
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("export-tiny-llama-\(UUID().uuidString).gguf")
-        try writer.write(to: url)
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
 @Suite("Merged model export")
 struct ExportMergedModelTests {
     static let tokens = [1, 5, 9, 42, 7, 99, 3, 64, 17, 28]
@@ -110,24 +48,29 @@ struct ExportMergedModelTests {
         return try model.forward(Self.tokens, session: model.makeSession(), logits: .all)
     }
 
+    /// Merges `adapter` into the tiny model as `type` and compares logits: `worst` is the largest
+    /// difference between the merged model's and the base model's with the adapter, `scale` the
+    /// largest logit, `effect` how far the adapter itself moves the logits.
+    func mergedDifference(_ adapter: LowRankAdapter, type: MergedModelExport.WeightType) throws
+        -> (worst: Float, scale: Float, effect: Float) {
+        let tiny = try TinyLlamaFile.forExport()
+        defer { tiny.remove() }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: output) }
+        try MergedModelExport.write(base: try GGUFFile(contentsOf: tiny.url), adapter: adapter, type: type, to: output)
+        let adapted = try logits(tiny.url, adapter: adapter)
+        let (worst, scale) = ExportFixtures.worstDifference(try logits(output), adapted)
+        let (effect, _) = ExportFixtures.worstDifference(try logits(tiny.url), adapted)
+        print("merged \(type.ggmlType.name) vs base+adapter: worst logit difference \(worst) (largest logit \(scale)); the adapter itself moves logits by \(effect)")
+        return (worst, scale, effect)
+    }
+
     /// F16 keeps 11 significant bits, so every weight moves by at most 2⁻¹² of itself; measured,
     /// the logits (up to ±16 here) move by 0.024, 1.5e-3 of the largest. The bound, 1e-2 of the
     /// largest logit, leaves 7× room; the adapter's own effect (about 17) is checked to be far larger.
     @Test("the merged F16 model gives the logits of the base model with the adapter")
     func mergedF16MatchesAdapter() throws {
-        let tiny = try ExportTinyLlama()
-        defer { tiny.remove() }
-        let adapter = ExportFixtures.adapter(ExportTinyLlama.configuration)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString).gguf")
-        defer { try? FileManager.default.removeItem(at: output) }
-        try MergedModelExport.write(base: try GGUFFile(contentsOf: tiny.url), adapter: adapter, type: .f16, to: output)
-
-        let adapted = try logits(tiny.url, adapter: adapter)
-        let merged = try logits(output)
-        let base = try logits(tiny.url)
-        let (worst, scale) = ExportFixtures.worstDifference(merged, adapted)
-        let (effect, _) = ExportFixtures.worstDifference(base, adapted)
-        print("merged F16 vs base+adapter: worst logit difference \(worst) (largest logit \(scale)); the adapter itself moves logits by \(effect)")
+        let (worst, scale, effect) = try mergedDifference(ExportFixtures.adapter(TinyLlamaFile.exportConfiguration), type: .f16)
         #expect(worst < 1e-2 * scale, "merged logits differ by \(worst)")
         #expect(effect > 100 * worst, "the adapter barely changes the model (\(effect)), so the test proves little")
     }
@@ -136,26 +79,17 @@ struct ExportMergedModelTests {
     /// activations too): measured, logits move by 0.31 of ±14 (2.3%); the bound is 5%.
     @Test("the merged Q8_0 model is close to the base model with the adapter")
     func mergedQ8MatchesAdapter() throws {
-        let tiny = try ExportTinyLlama()
-        defer { tiny.remove() }
-        let adapter = ExportFixtures.adapter(ExportTinyLlama.configuration, targets: [.query, .value, .down])
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString).gguf")
-        defer { try? FileManager.default.removeItem(at: output) }
-        try MergedModelExport.write(base: try GGUFFile(contentsOf: tiny.url), adapter: adapter, type: .q8_0, to: output)
-        let adapted = try logits(tiny.url, adapter: adapter)
-        let merged = try logits(output)
-        let (worst, scale) = ExportFixtures.worstDifference(merged, adapted)
-        let (effect, _) = ExportFixtures.worstDifference(try logits(tiny.url), adapted)
-        print("merged Q8_0 vs base+adapter: worst logit difference \(worst) (largest logit \(scale)); adapter effect \(effect)")
+        let adapter = ExportFixtures.adapter(TinyLlamaFile.exportConfiguration, targets: [.query, .value, .down])
+        let (worst, scale, effect) = try mergedDifference(adapter, type: .q8_0)
         #expect(worst < 5e-2 * scale, "merged logits differ by \(worst)")
         #expect(effect > 10 * worst, "the adapter barely changes the model (\(effect)), so the test proves little")
     }
 
     @Test("adapted weights are W + scale·B·A rounded to F16, other tensors are copied, metadata is kept")
     func mergedTensorsAndMetadata() throws {
-        let tiny = try ExportTinyLlama()
+        let tiny = try TinyLlamaFile.forExport()
         defer { tiny.remove() }
-        let c = ExportTinyLlama.configuration
+        let c = TinyLlamaFile.exportConfiguration
         let adapter = ExportFixtures.adapter(c, rank: 3, alpha: 5, targets: [.key, .up])
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: output) }
@@ -208,9 +142,9 @@ struct ExportMergedModelTests {
 
     @Test("an adapter for another model is refused and nothing is written")
     func mismatchedAdapter() throws {
-        let tiny = try ExportTinyLlama()
+        let tiny = try TinyLlamaFile.forExport()
         defer { tiny.remove() }
-        var other = ExportTinyLlama.configuration
+        var other = TinyLlamaFile.exportConfiguration
         other.layerCount = 3
         let adapter = ExportFixtures.adapter(other)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString).gguf")
@@ -225,9 +159,9 @@ struct ExportMergedModelTests {
 
     @Test("NaN factors are refused")
     func nanFactors() throws {
-        let tiny = try ExportTinyLlama()
+        let tiny = try TinyLlamaFile.forExport()
         defer { tiny.remove() }
-        var adapter = ExportFixtures.adapter(ExportTinyLlama.configuration, targets: [.query])
+        var adapter = ExportFixtures.adapter(TinyLlamaFile.exportConfiguration, targets: [.query])
         adapter.layers[1][.query]?.b[5] = .nan
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString).gguf")
         #expect(throws: ExportError.invalidValues(tensor: "blk.1.attn_q.weight", reason: "the adapter's factors hold NaN or infinite values; "

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("PEFT adapter folders")
 struct ExportPEFTTests {
-    static let configuration = ExportTinyLlama.configuration
+    static let configuration = TinyLlamaFile.exportConfiguration
     /// SmolLM2-135M's shapes: 9 query heads, 3 key/value heads of 64.
     static let smolLM2 = LlamaConfiguration(layerCount: 2, embeddingLength: 576, feedForwardLength: 1536, headCount: 9,
                                             kvHeadCount: 3, vocabularySize: 49152)
@@ -124,7 +124,7 @@ struct ExportPEFTTests {
 
     @Test("the row reordering and its inverse undo each other")
     func rowOrderInverse() {
-        var random = ExportRandom(seed: 5)
+        var random = TestValues(seed: 5)
         let rows = random.array(6 * 8 * 3)
         let hf = RotaryRowOrder.huggingFace(fromGGUF: rows, heads: 6, headDimension: 8, columns: 3)
         #expect(hf != rows)

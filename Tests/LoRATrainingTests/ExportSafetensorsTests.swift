@@ -6,7 +6,7 @@ import Testing
 @Suite("Safetensors reading and writing")
 struct ExportSafetensorsTests {
     static let tensors: [(name: String, shape: [Int], values: [Float])] = {
-        var random = ExportRandom(seed: 11)
+        var random = TestValues(seed: 11)
         return [
             ("layer.weight", [3, 5], random.array(15, scale: 4)),
             ("bias", [7], random.array(7)),

@@ -23,9 +23,9 @@ struct ModelGradientTests {
 
     @Test("every adapter tensor's gradient matches finite differences of the mean loss")
     func wholeModel() throws {
-        let tiny = try TinyTrainingModel()
+        let tiny = try TinyLlamaFile.forTraining()
         defer { tiny.remove() }
-        let trainable = LlamaTrainingModel(model: tiny.model, lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), precision: .float32)
+        let trainable = LlamaTrainingModel(model: try tiny.model(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), precision: .float32)
         randomized(trainable, seed: 11)
         let batch = Self.batch()
         let scale = 1 / Float(batch.trainedCount)
@@ -36,7 +36,7 @@ struct ModelGradientTests {
         // A few entries of every tensor: the first and last of each A and B.
         var indices: [Int] = []
         var offset = 0
-        let c = TinyTrainingModel.configuration
+        let c = TinyLlamaFile.trainingConfiguration
         for _ in 0..<c.layerCount {
             for target in LoRATarget.allCases {
                 let shape = target.shape(in: c)
@@ -55,9 +55,9 @@ struct ModelGradientTests {
 
     @Test("packing examples into one batch gives each example's own loss and gradients")
     func packingIsExact() throws {
-        let tiny = try TinyTrainingModel()
+        let tiny = try TinyLlamaFile.forTraining()
         defer { tiny.remove() }
-        let trainable = LlamaTrainingModel(model: tiny.model, lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), precision: .float32)
+        let trainable = LlamaTrainingModel(model: try tiny.model(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), precision: .float32)
         randomized(trainable, seed: 12)
         let packed = Self.batch()
         trainable.parameters.zeroGradients()
@@ -81,9 +81,9 @@ struct ModelGradientTests {
 
     @Test("the training forward pass gives the inference runtime's logits-based loss")
     func matchesInference() throws {
-        let tiny = try TinyTrainingModel()
+        let tiny = try TinyLlamaFile.forTraining()
         defer { tiny.remove() }
-        let trainable = LlamaTrainingModel(model: tiny.model, lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), precision: .float32)
+        let trainable = LlamaTrainingModel(model: try tiny.model(), lora: LoRAConfiguration(rank: 2, alpha: 4, dropout: 0), precision: .float32)
         randomized(trainable, seed: 13)
         var batch = TrainingBatch()
         let tokens: [Int32] = [4, 17, 29, 3, 11]
@@ -93,7 +93,7 @@ struct ModelGradientTests {
         let adapted = try LlamaModel(file: try GGUF.GGUFFile(contentsOf: tiny.url), threads: 1, adapter: trainable.parameters.adapter())
         let session = adapted.makeSession(capacity: 16)
         let logits = try adapted.forward(tokens.map(Int.init), session: session, logits: .all)
-        let V = TinyTrainingModel.configuration.vocabularySize
+        let V = TinyLlamaFile.trainingConfiguration.vocabularySize
         var expected = 0.0
         for t in 0..<(tokens.count - 1) {
             let row = logits[(t * V)..<((t + 1) * V)].map(Double.init)

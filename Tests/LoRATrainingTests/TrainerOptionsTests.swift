@@ -61,3 +61,16 @@ struct TrainerOptionsTests {
         #expect(plan.order(epoch: 1) == BatchPlan(examples: examples, batchSize: 3, maxBatchTokens: 20, seed: 9).order(epoch: 1))
     }
 }
+
+@Suite("Divergence")
+struct DivergenceTests {
+    @Test("NaN, infinite gradients and a loss above both twice the start and ln(V) stop a run")
+    func detection() {
+        #expect(Trainer.divergence(loss: .nan, gradientNorm: 1, firstLoss: 2.7, vocabularySize: 49_152) != nil)
+        #expect(Trainer.divergence(loss: 2, gradientNorm: .infinity, firstLoss: 2.7, vocabularySize: 49_152) != nil)
+        #expect(Trainer.divergence(loss: 26, gradientNorm: 1347, firstLoss: 2.7, vocabularySize: 49_152)?.contains("exploded to 26.00") == true)
+        // A noisy but healthy step, and the first step (nothing to compare with), pass.
+        #expect(Trainer.divergence(loss: 5.1, gradientNorm: 3, firstLoss: 2.7, vocabularySize: 49_152) == nil)
+        #expect(Trainer.divergence(loss: 9, gradientNorm: 3, firstLoss: nil, vocabularySize: 49_152) == nil)
+    }
+}

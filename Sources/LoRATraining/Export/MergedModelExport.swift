@@ -44,7 +44,7 @@ public enum MergedModelExport {
     ///   - progress: called after each tensor with (tensors written, tensors in all).
     /// - Throws: `ExportError.adapterMismatch` when the adapter doesn't fit `base` or `base` isn't a
     ///   Llama model, `.invalidValues` for NaN factors, `.gguf` for a base tensor of a type that
-    ///   can't be dequantized, `.cannotWrite` when the file can't be written.
+    ///   can't be dequantized or when the file can't be written (`GGUFError.cannotWrite`).
     public static func write(base: GGUFFile, adapter: LowRankAdapter, type: WeightType, to url: URL,
                              name: String? = nil, progress: ((Int, Int) -> Void)? = nil) throws(ExportError) {
         let configuration = try configuration(of: base)
@@ -73,20 +73,21 @@ public enum MergedModelExport {
         let plan = base.tensors.map { tensor in
             (name: tensor.name, shape: tensor.shape, type: outputType(of: tensor, requested: type.ggmlType))
         }
-        let writer = try StreamingGGUFWriter(url: url, metadata: metadata(of: base, type: type, name: name),
+        let writer: GGUFStreamingWriter
+        do {
+            writer = try GGUFStreamingWriter(url: url, metadata: metadata(of: base, type: type, name: name),
                                              tensors: plan, alignment: base.alignment)
+        } catch { throw .gguf(error) }
         for (index, tensor) in base.tensors.enumerated() {
             var values = try dequantize(tensor, in: base)
             if let pair = adapted[tensor.name] {
                 let (inWidth, out) = (tensor.shape[0], tensor.shape[1])
                 addLowRank(pair, rank: adapter.rank, scale: adapter.scale, out: out, in: inWidth, to: &values)
             }
-            let bytes: [UInt8]
-            do { bytes = try GGMLQuantization.quantize(plan[index].type, values) } catch { throw .gguf(error) }
-            try writer.append(bytes)
+            do { try writer.append(try GGMLQuantization.quantize(plan[index].type, values)) } catch { throw .gguf(error) }
             progress?(index + 1, plan.count)
         }
-        try writer.finish()
+        do { try writer.finish() } catch { throw .gguf(error) }
     }
 
     /// W[out][in] += scale · B[out][r] · A[r][in], in f32.

@@ -153,6 +153,7 @@ public final class Trainer {
         let began = clock.now
         var lastCheckpoint: String? = checkpoints.latest()?.path
         var lastLoss = Double.nan
+        var firstLoss: Double?
         var trainedTokensSeen = 0, tokensSeen = 0
         var step = startStep
         while step < h.totalSteps {
@@ -169,9 +170,11 @@ public final class Trainer {
             }
             let norm = clipGradients(trainable.parameters.gradients.pointer, count: trainable.parameters.count, maxNorm: options.maxGradNorm)
             let loss = result.meanLoss
-            guard loss.isFinite, norm.isFinite, loss < 100 else {
-                throw .diverged(step: step + 1, value: loss.isFinite ? norm : loss, checkpoint: lastCheckpoint)
+            if let reason = Self.divergence(loss: loss, gradientNorm: norm, firstLoss: firstLoss,
+                                            vocabularySize: trainable.configuration.vocabularySize) {
+                throw .diverged(step: step + 1, reason: reason, checkpoint: lastCheckpoint)
             }
+            if firstLoss == nil { firstLoss = loss }
             let rate = schedule.rate(at: step)
             optimizer.update(trainable.parameters.values.pointer, gradients: trainable.parameters.gradients.pointer,
                              count: trainable.parameters.count, rate: rate)
@@ -219,6 +222,18 @@ public final class Trainer {
         }
         _ = trainedTokensSeen
         return result
+    }
+
+    /// Why a step's figures mean the run has diverged, or nil. The loss explodes when it passes
+    /// both twice the run's first loss and ln(V), the loss of guessing uniformly over the vocabulary,
+    /// which a pretrained model is far below.
+    static func divergence(loss: Double, gradientNorm: Double, firstLoss: Double?, vocabularySize: Int) -> String? {
+        if !loss.isFinite { return "the loss became \(loss)" }
+        if !gradientNorm.isFinite { return "the gradient norm became \(gradientNorm)" }
+        if let firstLoss, loss > max(2 * firstLoss, log(Double(vocabularySize))) {
+            return String(format: "the loss exploded to %.2f (it started at %.2f)", loss, firstLoss)
+        }
+        return nil
     }
 
     /// Mean loss and token accuracy on the validation examples (no dropout, no gradients).
