@@ -83,18 +83,27 @@ public final class LlamaTrainingModel: @unchecked Sendable {
         head = FrozenMatrix(model.weights.outputHead, precision: precision, pool: pool)
     }
 
-    /// Bytes held by the frozen weights as prepared for training.
-    public var frozenBytes: Int {
-        layers.reduce(head.byteCount) { sum, layer in sum + layer.linear.values.reduce(0) { $0 + $1.weight.byteCount } }
+    /// Weights of the linear layers and the output head, the part a parameter count is about.
+    public static func frozenParameterCount(_ c: LlamaConfiguration) -> Int {
+        let block = LoRATarget.allCases.reduce(0) { sum, target in
+            let shape = target.shape(in: c)
+            return sum + shape.out * shape.in
+        }
+        return c.layerCount * block + c.vocabularySize * c.embeddingLength
     }
 
-    /// Bytes the activations of a batch of `tokens` tokens take.
-    public func activationBytes(tokens: Int, longestSegment: Int) -> Int {
-        let c = configuration, M = tokens
+    /// Bytes the frozen weights take once prepared: 4 per weight either way (fp32 keeps an f32
+    /// copy; bf16 keeps two 2-byte packed layouts, one per product).
+    public static func frozenBytes(_ c: LlamaConfiguration) -> Int { 4 * frozenParameterCount(c) }
+
+    /// Bytes the activations and scratch of a pass over `tokens` tokens take.
+    public static func activationBytes(_ c: LlamaConfiguration, lora: LoRAConfiguration, tokens: Int, longestSegment: Int,
+                                       threads: Int) -> Int {
+        let M = tokens
         let perLayer = M * (2 + 4 * c.embeddingLength + c.queryWidth + 2 * c.kvWidth + 2 * c.feedForwardLength + lora.targets.count * lora.rank)
         let shared = M * (c.embeddingLength * (c.layerCount + 4) + c.queryWidth * 2 + c.kvWidth * 2 + c.feedForwardLength * 4
                           + lora.rank + 2 * max(c.embeddingLength, c.feedForwardLength))
-        let attention = SegmentAttention.scratchCount(longestSegment: longestSegment, threads: pool.threadCount)
+        let attention = SegmentAttention.scratchCount(longestSegment: longestSegment, threads: threads)
         let headBuffers = Self.headChunk * c.vocabularySize + 3 * M * c.embeddingLength
         return 4 * (perLayer * c.layerCount + shared + attention + headBuffers)
     }

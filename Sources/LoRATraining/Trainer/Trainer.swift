@@ -78,9 +78,8 @@ public final class Trainer {
             if item.trainedCount > 0 { validEncoded.append(item) }
         }
         self.valid = validEncoded
-        let parameterCount = config.layerCount * (4 * config.embeddingLength * config.embeddingLength + 3 * config.embeddingLength * config.feedForwardLength)
-            + config.vocabularySize * config.embeddingLength
-        hyperparameters = try options.resolve(examples: encoded.count, parameters: parameterCount, contextLength: config.contextLength)
+        hyperparameters = try options.resolve(examples: encoded.count, parameters: LlamaTrainingModel.frozenParameterCount(config),
+                                              contextLength: config.contextLength)
         self.options = options
         self.runDirectory = runDirectory
         self.file = file
@@ -154,7 +153,7 @@ public final class Trainer {
         var lastCheckpoint: String? = checkpoints.latest()?.path
         var lastLoss = Double.nan
         var firstLoss: Double?
-        var trainedTokensSeen = 0, tokensSeen = 0
+        var tokensSeen = 0
         var step = startStep
         while step < h.totalSteps {
             if isCancelled() { break }
@@ -180,7 +179,6 @@ public final class Trainer {
                              count: trainable.parameters.count, rate: rate)
             step += 1
             lastLoss = loss
-            trainedTokensSeen += trained
             tokensSeen += tokens
             let elapsed = (clock.now - began).seconds
             let stepSeconds = (clock.now - stepStart).seconds
@@ -220,7 +218,6 @@ public final class Trainer {
         } catch {
             throw .io(path: runDirectory.appendingPathComponent("summary.json").path, message: "\(error)")
         }
-        _ = trainedTokensSeen
         return result
     }
 
@@ -298,14 +295,13 @@ public final class Trainer {
         return String(format: "%016llx-%d", hash, examples.count)
     }
 
+    /// Frozen weights, the largest pass's activations, the adapter with its gradients and AdamW
+    /// moments, and about 300 MB for the mapped model file, tokenizer and runtime.
     static func estimateMemory(config: LlamaConfiguration, options: TrainingOptions, passTokens: Int, longest: Int, threads: Int) -> Int {
-        let frozen = config.layerCount * (4 * config.embeddingLength * config.embeddingLength + 3 * config.embeddingLength * config.feedForwardLength)
-            + config.vocabularySize * config.embeddingLength
-        let bytesPerWeight = options.precision == .bfloat16 ? 4 : 4   // bf16 keeps two 2-byte layouts
-        let perToken = config.layerCount * (4 * config.embeddingLength + config.queryWidth + 2 * config.kvWidth + 2 * config.feedForwardLength + 2)
-            + config.embeddingLength * (config.layerCount + 4) + 4 * config.feedForwardLength
-        let activations = 4 * (passTokens * perToken + 2 * longest * longest * threads + 128 * config.vocabularySize)
-        return frozen * bytesPerWeight + activations + 300_000_000
+        let adapter = LoRAParameters(configuration: options.lora, model: config).count
+        return LlamaTrainingModel.frozenBytes(config)
+            + LlamaTrainingModel.activationBytes(config, lora: options.lora, tokens: passTokens, longestSegment: longest, threads: threads)
+            + 16 * adapter + 300_000_000
     }
 
     /// MemAvailable from /proc/meminfo (nil where unknown).

@@ -43,8 +43,6 @@ public struct ResolvedHyperparameters: Sendable, Equatable, Codable {
     public var maxLength: Int
     /// Which of epochs, learning rate and batch size were chosen automatically.
     public var automatic: [String]
-
-    public var schedulePeak: Float { learningRate }
 }
 
 extension TrainingOptions {

@@ -112,7 +112,11 @@ struct TrainCommand: ParsableCommand {
         if resume == nil {
             try Console.reportingErrors(exitStatus: 1) {
                 do {
-                    try RunRecord(train: trainPath, valid: validPath, model: modelName, suffix: runSuffix, options: options).write(runDirectory)
+                    // Absolute paths, so --resume works from any folder.
+                    func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+                    let model = modelName.hasSuffix(".gguf") ? absolute(modelName) : modelName
+                    try RunRecord(train: absolute(trainPath), valid: validPath.map(absolute), model: model, suffix: runSuffix,
+                                  options: options).write(runDirectory)
                 } catch { throw CLIError("\(error)") }
             }
         }
