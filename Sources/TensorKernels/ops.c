@@ -21,14 +21,7 @@
 // MARK: - RMSNorm, add
 
 void tk_rms_norm(const float *x, const float *weight, int n, int dim, float eps, float *y) {
-    for (int t = 0; t < n; t++) {
-        const float *xt = x + (size_t)t * dim;
-        float *yt = y + (size_t)t * dim;
-        float sum = 0;
-        for (int i = 0; i < dim; i++) sum += xt[i] * xt[i];
-        float scale = 1.0f / sqrtf(sum / (float)dim + eps);
-        for (int i = 0; i < dim; i++) yt[i] = xt[i] * scale * weight[i];
-    }
+    tk_rms_norm_forward(x, weight, n, dim, eps, y, NULL);   // training.c: the same norm, keeping rstd when asked
 }
 
 void tk_add(float *x, const float *y, size_t count) {

@@ -20,7 +20,7 @@ void tk_rms_norm_forward(const float *x, const float *weight, int n, int dim, fl
         float sum = 0;
         for (int i = 0; i < dim; i++) sum += xt[i] * xt[i];
         float r = 1.0f / sqrtf(sum / (float)dim + eps);
-        rstd[t] = r;
+        if (rstd) rstd[t] = r;
         for (int i = 0; i < dim; i++) yt[i] = xt[i] * r * weight[i];
     }
 }

@@ -1,3 +1,4 @@
+import ChatDataset
 import Foundation
 import GGUF
 
@@ -75,22 +76,10 @@ public enum SafetensorsWriter {
         return count
     }
 
-    /// A JSON string literal.
+    /// A JSON string literal (ChatDataset's JSON writer does the escaping).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONWriter.writeString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -8,7 +8,8 @@
 extern "C" {
 #endif
 
-/// y[t] = x[t] * rstd[t] * weight, rstd[t] = 1 / sqrt(mean(x[t]^2) + eps). x, y: [n][dim]; rstd: [n].
+/// y[t] = x[t] * rstd[t] * weight, rstd[t] = 1 / sqrt(mean(x[t]^2) + eps). x, y: [n][dim] (may
+/// alias); rstd: [n], or NULL when not needed (inference's `tk_rms_norm`).
 void tk_rms_norm_forward(const float *x, const float *weight, int n, int dim, float eps, float *y, float *rstd);
 /// dx[t] += rstd·(w⊙dy) − rstd³/dim · x · Σ(w⊙dy⊙x). dy, x, dx: [n][dim]; rstd: [n] from the forward.
 void tk_rms_norm_backward(const float *dy, const float *x, const float *weight, const float *rstd,
