@@ -22,12 +22,19 @@ let package = Package(
         .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .executableTarget(
             name: "finetune",
             dependencies: [
                 "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "LoRATraining", "ModelHub", "TensorCore",
+                "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Rainbow", package: "Rainbow"),
             ]
@@ -75,6 +82,31 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // OpenAI's wire format: Codable requests and responses shared by the server and the clients.
+        .target(name: "OpenAIAPI"),
+        // `finetune serve`: the OpenAI-compatible fine-tuning server on the local engine.
+        .target(
+            name: "APIServer",
+            dependencies: [
+                "OpenAIAPI", "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "LoRATraining", "ModelHub", "TensorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(
+            name: "APIServerTests",
+            dependencies: [
+                "APIServer", "OpenAIAPI", "ModelHub", "ChatDataset",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -25,12 +25,16 @@ public enum LogitsRequest: Sendable {
 /// ```
 public final class LlamaModel: @unchecked Sendable {
     // @unchecked: weights are immutable; `lock` serialises forward passes, which share `pool`.
+    // Models made by `withAdapter` share `weights`, `pool` and the same `lock` object, so two of
+    // them never run on the pool at once.
     public let configuration: LlamaConfiguration
     package let weights: LlamaWeights
     package let pool: ThreadPool
     /// LoRA factors added to the frozen weights' products, if any.
     public let adapter: LowRankAdapter?
-    private let lock = NSLock()
+    private let lock: NSLock
+    /// The GGUF file's name, for error messages.
+    private let fileName: String
     /// Tokens processed per forward step of a long prompt (bounds the scratch memory).
     public static let defaultBatch = 256
 
@@ -49,7 +53,35 @@ public final class LlamaModel: @unchecked Sendable {
         configuration = config
         weights = try LlamaWeights(file: file, configuration: config)
         pool = ThreadPool(threadCount: threads)
+        lock = NSLock()
+        fileName = file.url.lastPathComponent
         BLAS.useSingleThread()
+    }
+
+    private init(sharing base: LlamaModel, adapter: LowRankAdapter?) {
+        configuration = base.configuration
+        weights = base.weights
+        pool = base.pool
+        lock = base.lock
+        fileName = base.fileName
+        self.adapter = adapter
+    }
+
+    /// The same frozen weights with another adapter (or none), without copying or re-reading
+    /// anything: the new model shares this one's weights, thread pool and forward-pass lock, so
+    /// forward passes of the two never overlap.
+    ///
+    /// ```swift
+    /// let base = try LlamaModel(file: file)
+    /// let tuned = try base.withAdapter(try AdapterSource(path: run).read(configuration: base.configuration))
+    /// ```
+    /// - Parameter adapter: LoRA factors trained for this model, or nil for the bare model.
+    /// - Throws: `LanguageModelError.adapterMismatch` when the adapter doesn't fit the model.
+    public func withAdapter(_ adapter: LowRankAdapter?) throws(LanguageModelError) -> LlamaModel {
+        if let adapter, let problem = adapter.mismatch(with: configuration) {
+            throw .adapterMismatch(file: fileName, message: problem)
+        }
+        return LlamaModel(sharing: self, adapter: adapter)
     }
 
     /// Threads the kernels use.

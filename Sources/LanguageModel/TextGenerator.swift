@@ -10,13 +10,31 @@ public struct GenerationParameters: Sendable, Equatable {
     public var stop: [String]
     /// Stop at the model's end-of-turn tokens (EOS, <|im_end|>, ...).
     public var stopAtEndOfTurn: Bool
+    /// nil: no log probabilities; k: each step reports its token's log probability and the k most
+    /// likely alternatives (OpenAI's `logprobs` / `top_logprobs`).
+    public var topLogprobs: Int?
 
-    public init(maxTokens: Int = 256, sampling: SamplingParameters = .greedy, stop: [String] = [], stopAtEndOfTurn: Bool = true) {
+    public init(maxTokens: Int = 256, sampling: SamplingParameters = .greedy, stop: [String] = [],
+                stopAtEndOfTurn: Bool = true, topLogprobs: Int? = nil) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stop = stop
         self.stopAtEndOfTurn = stopAtEndOfTurn
+        self.topLogprobs = topLogprobs
     }
+}
+
+/// One step of generation as `TextGenerator.generateSteps` reports it.
+public struct GenerationStep: Sendable {
+    /// The generated token; nil for the final step that only releases held-back text.
+    public var token: Int?
+    /// Text that became final with this step. Often empty: an incomplete UTF-8 character or a
+    /// possible start of a stop sequence is held back until later steps decide it.
+    public var text: String
+    /// The token's log probability, when `GenerationParameters.topLogprobs` is set.
+    public var logprob: ScoredToken?
+    /// The most likely tokens at this step, most likely first (`topLogprobs` of them).
+    public var alternatives: [ScoredToken]
 }
 
 /// Why generation ended, with OpenAI's names.
@@ -65,14 +83,46 @@ public struct TextGenerator: Sendable {
         prompt: [Int], parameters: GenerationParameters, session: LlamaSession? = nil,
         onText: (String) -> Bool = { _ in true }
     ) throws(LanguageModelError) -> GenerationResult {
+        try generateSteps(prompt: prompt, parameters: parameters, session: session) { step in
+            step.text.isEmpty || onText(step.text)
+        }
+    }
+
+    /// Generates like `generate`, reporting every token: its id, the text it made final and,
+    /// when asked for, its log probability and the most likely alternatives.
+    ///
+    /// ```swift
+    /// var entries: [ScoredToken] = []
+    /// let result = try generator.generateSteps(prompt: ids, parameters: .init(maxTokens: 16, topLogprobs: 2)) { step in
+    ///     if let logprob = step.logprob { entries.append(logprob) }
+    ///     return true
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - prompt: token ids (BOS included if the model wants one).
+    ///   - session: reuse a session to keep the cache of a shared prefix.
+    ///   - onStep: called after each generated token (the end-of-turn token that stops generation
+    ///     is not reported) and once more with `token == nil` when held-back text remains at the
+    ///     end; return false to stop early (finish reason `.stop`).
+    /// - Throws: `LanguageModelError` for an empty prompt, a prompt that fills the context, bad parameters.
+    public func generateSteps(
+        prompt: [Int], parameters: GenerationParameters, session: LlamaSession? = nil,
+        onStep: (GenerationStep) -> Bool
+    ) throws(LanguageModelError) -> GenerationResult {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         try parameters.sampling.validate()
         guard parameters.maxTokens >= 0 else {
             throw .invalidParameter(name: "max_tokens", message: "must be 0 or more, got \(parameters.maxTokens).")
         }
+        if let k = parameters.topLogprobs, k < 0 {
+            throw .invalidParameter(name: "top_logprobs", message: "must be 0 or more, got \(k).")
+        }
         let context = model.configuration.contextLength
         guard prompt.count < context else { throw .contextOverflow(tokens: prompt.count + 1, contextLength: context) }
         let session = session ?? model.makeSession(capacity: min(context, prompt.count + parameters.maxTokens + 1))
+        guard prompt.count < session.capacity else {
+            throw .contextOverflow(tokens: prompt.count + 1, contextLength: session.capacity)
+        }
         let budget = min(parameters.maxTokens, session.capacity - prompt.count)
 
         // Reuse the cached prefix; at least one prompt token must run to get logits.
@@ -90,7 +140,7 @@ public struct TextGenerator: Sendable {
         var text = ""
         var finish = FinishReason.length
         let decodeStart = clock.now
-        generation: while generated.count < budget {
+        while generated.count < budget {
             let token = sampler.sample(logits)
             if parameters.stopAtEndOfTurn, tokenizer.endOfTurnTokenIDs.contains(token) {
                 finish = .stop
@@ -99,8 +149,14 @@ public struct TextGenerator: Sendable {
             generated.append(token)
             let (ready, stopped) = stops.push(detokenizer.append(token))
             text += ready
-            if !ready.isEmpty, !onText(ready) { finish = .stop; break }
-            if stopped { finish = .stop; break generation }
+            var step = GenerationStep(token: token, text: ready, logprob: nil, alternatives: [])
+            if let k = parameters.topLogprobs {
+                let probabilities = TokenProbabilities(logits: logits)
+                step.logprob = ScoredToken(id: token, logprob: probabilities.logprob(of: token))
+                step.alternatives = probabilities.top(k)
+            }
+            if !onStep(step) { finish = .stop; break }
+            if stopped { finish = .stop; break }
             if generated.count == budget { break }
             logits = try model.forward([token], session: session, logits: .last)
         }
@@ -109,7 +165,7 @@ public struct TextGenerator: Sendable {
             let (rest, _) = stops.push(detokenizer.finish())
             let tail = rest + stops.flush()
             text += tail
-            if !tail.isEmpty { _ = onText(tail) }
+            if !tail.isEmpty { _ = onStep(GenerationStep(token: nil, text: tail, logprob: nil, alternatives: [])) }
         }
         return GenerationResult(text: text, tokens: generated, finishReason: finish, promptTokens: prompt.count,
                                 promptTokensComputed: prompt.count - shared, promptSeconds: promptSeconds,

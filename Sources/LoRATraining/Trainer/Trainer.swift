@@ -12,7 +12,8 @@ public struct TrainingSummary: Sendable, Equatable, Codable {
     /// llama.cpp LoRA adapter (`--lora`).
     public var ggufAdapter: String
     public var steps: Int
-    public var finalTrainLoss: Double
+    /// The last step's training loss; nil when the run stopped before taking a step.
+    public var finalTrainLoss: Double?
     public var initialValidLoss: Double?
     public var finalValidLoss: Double?
     public var seconds: Double
@@ -209,7 +210,7 @@ public final class Trainer {
         let result = TrainingSummary(
             runDirectory: runDirectory.path, adapterDirectory: runDirectory.appendingPathComponent("adapter").path,
             ggufAdapter: runDirectory.appendingPathComponent("adapter/adapter.gguf").path, steps: step,
-            finalTrainLoss: lastLoss, initialValidLoss: initialValid, finalValidLoss: finalValid, seconds: previousElapsed + seconds,
+            finalTrainLoss: lastLoss.isFinite ? lastLoss : nil, initialValidLoss: initialValid, finalValidLoss: finalValid, seconds: previousElapsed + seconds,
             tokensPerSecond: Double(tokensSeen) / max(seconds, 1e-9), hyperparameters: h)
         if step == h.totalSteps { try exportAdapter() }
         writeChart()

@@ -46,6 +46,15 @@ public struct ResolvedHyperparameters: Sendable, Equatable, Codable {
 }
 
 extension TrainingOptions {
+    /// The learning rate `auto` starts from for a model of `parameters` weights, before the
+    /// batch scale: 1e-3 below 1B parameters, 5e-4 up to 10B, 2e-4 beyond.
+    public static func baseLearningRate(parameters: Int) -> Float {
+        parameters < 1_000_000_000 ? 1e-3 : parameters < 10_000_000_000 ? 5e-4 : 2e-4
+    }
+
+    /// How `auto` scales the base rate with the batch: √(batch / 8), at most 1.5.
+    public static func batchScale(batchSize: Int) -> Float { min(1.5, (Float(batchSize) / 8).squareRoot()) }
+
     /// Fills in what the user left to `auto`, from the dataset size and the model size, the way
     /// OpenAI's fine-tuning API does for epochs (about 3, more for tiny datasets, fewer for huge
     /// ones) and with learning rates that train LoRA adapters on small models without tuning:
@@ -85,8 +94,7 @@ extension TrainingOptions {
             rate = learningRate
         } else {
             automatic.append("learning_rate")
-            let base: Float = parameters < 1_000_000_000 ? 1e-3 : parameters < 10_000_000_000 ? 5e-4 : 2e-4
-            rate = base * min(1.5, (Float(batch) / 8).squareRoot())
+            rate = Self.baseLearningRate(parameters: parameters) * Self.batchScale(batchSize: batch)
         }
         guard lora.rank > 0, lora.rank <= 256 else { throw .invalidHyperparameter(name: "--lora-rank", message: "must be between 1 and 256") }
         guard lora.dropout >= 0, lora.dropout < 1 else { throw .invalidHyperparameter(name: "--lora-dropout", message: "must be in [0, 1)") }

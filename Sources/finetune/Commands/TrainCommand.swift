@@ -180,7 +180,7 @@ struct TrainCommand: ParsableCommand {
 
     private func finished(_ summary: TrainingSummary, runDirectory: URL, baseName: String, suffix: String?, baseURL: URL) throws {
         var lines = ["", Console.paint("✓ trained \(summary.steps) steps in \(ProgressBar.duration(summary.seconds))", .green)
-                     + String(format: " (%.0f tokens/s); final training loss %.4f", summary.tokensPerSecond, summary.finalTrainLoss)]
+                     + String(format: " (%.0f tokens/s); final training loss %.4f", summary.tokensPerSecond, summary.finalTrainLoss ?? .nan)]
         if let before = summary.initialValidLoss, let after = summary.finalValidLoss {
             lines.append(String(format: "  validation loss %.4f → %.4f", before, after))
         }
