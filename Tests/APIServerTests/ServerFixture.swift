@@ -51,7 +51,7 @@ struct ServerFixture: Sendable {
         logger.logLevel = .warning
         let components = ServerComponents(
             store: store, files: files, engine: LocalTrainingEngine(threads: 2), models: models,
-            inference: InferenceEngine(threads: 2, logger: logger), configuration: configuration, logger: logger)
+            inference: InferenceEngine(threads: 1, logger: logger), configuration: configuration, logger: logger)
         return ServerFixture(home: home, components: components, logger: logger)
     }
 

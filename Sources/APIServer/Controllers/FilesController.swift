@@ -46,7 +46,8 @@ struct FilesController<Store: APIStore> {
                               createdAt: now, status: .processed, sha256: written.sha256,
                               expiresAt: Self.expiry(upload.fields, createdAt: now))
         if purpose == "fine-tune" {
-            let validation = TrainingFileValidator.validate(url: files.url(id: id))
+            let url = files.url(id: id)
+            let validation = try await BlockingWork.run(name: "finetune-validate") { TrainingFileValidator.validate(url: url) }
             file.status = validation.status
             file.statusDetails = validation.details
             file.exampleCount = validation.exampleCount

@@ -81,7 +81,7 @@ public struct LocalTrainingEngine: TrainingEngine {
     }
 
     public func prepare(_ spec: TrainingSpec) async throws -> PreparedTraining {
-        try await Self.onOwnThread(name: "finetune-prepare") {
+        try await BlockingWork.run(name: "finetune-prepare") {
             let examples = try ChatExampleFile.read(spec.trainingFile.path)
             let file: GGUFFile
             do { file = try GGUFFile(contentsOf: spec.baseModelURL) } catch {
@@ -100,7 +100,7 @@ public struct LocalTrainingEngine: TrainingEngine {
     public func train(_ spec: TrainingSpec, resume: Bool, stop: StopSignal,
                       events: @escaping @Sendable (TrainingEvent) -> Void) async throws -> TrainingSummary {
         let threads = threads
-        return try await Self.onOwnThread(name: "finetune-train-\(spec.jobID)") {
+        return try await BlockingWork.run(name: "finetune-train-\(spec.jobID)") {
             let train = try ChatExampleFile.read(spec.trainingFile.path)
             let valid = try spec.validationFile.map { try ChatExampleFile.read($0.path) } ?? []
             let local: LocalModel
@@ -114,8 +114,13 @@ public struct LocalTrainingEngine: TrainingEngine {
         }
     }
 
-    /// Runs `body` on a new thread (8 MB stack) and waits for it without blocking a cooperative thread.
-    static func onOwnThread<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+}
+
+/// Long blocking work (training, scanning a large upload) on a thread of its own, awaited without
+/// holding one of Swift's cooperative threads, which the HTTP server needs.
+enum BlockingWork {
+    /// Runs `body` on a new thread (8 MB stack) and returns its result.
+    static func run<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(with: Result { try body() })

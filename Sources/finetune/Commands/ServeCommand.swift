@@ -41,14 +41,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest file upload, in MB.")
     var maxUploadMb = 512
 
-    @Option(help: "Compute threads for training and inference (default: every core).")
+    @Option(help: "Compute threads per training job (default: every core).")
     var threads: Int?
+
+    @Option(help: "Compute threads for chat completions (default: half the cores).")
+    var inferenceThreads: Int?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port).") }
         guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1, got \(maxJobs).") }
         guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1, got \(maxUploadMb).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if let inferenceThreads, inferenceThreads < 1 {
+            throw ValidationError("--inference-threads must be at least 1, got \(inferenceThreads).")
+        }
     }
 
     func run() async throws {
@@ -60,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxConcurrentJobs = maxJobs
         configuration.maxUploadBytes = maxUploadMb << 20
         configuration.threads = threads ?? ThreadPool.defaultThreadCount
+        if let inferenceThreads { configuration.inferenceThreads = inferenceThreads }
         var logger = Logger(label: "finetune.serve")
         logger.logLevel = .info
         let keyed = !configuration.apiKeys.isEmpty
