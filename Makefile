@@ -39,11 +39,13 @@ example: build
 	$(FINETUNE) chat $(MODEL) --adapter $(OUT)/pricer-run --temperature 0 --max-tokens 24 --quiet \
 	    --system "$(ASK_SYSTEM)" "$$(printf '$(ASK_USER)')"
 
-## Run every test (fetches the default model first: the reference tests run on it).
+## Run every test (fetches the default model first: the reference tests run on it), then the
+## end-to-end tests of `finetune serve` with the official OpenAI Python SDK (scripts/e2e/run.sh).
 test: setup
 	$(SWIFT) build --build-tests
 	$$($(SWIFT) build --show-bin-path)/finetune models pull $(MODEL)
 	$(SWIFT) test --skip-build
+	scripts/e2e/run.sh
 
 ## Run the benchmarks (generates a 1 GB file under .bench/ the first time).
 bench: build
@@ -51,6 +53,7 @@ bench: build
 	$(FINETUNE) models pull $(MODEL)
 	bench/generate_bench.sh $(MODEL)
 	bench/train_bench.sh $(MODEL)
+	bench/serve_bench.sh $(MODEL)
 
 clean:
 	rm -rf .build $(OUT) .bench
