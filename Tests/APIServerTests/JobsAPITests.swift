@@ -14,6 +14,16 @@ struct JobsAPITests {
         return (train.id, valid.id)
     }
 
+    /// Uploads the data, creates a job with batch size 1 and waits until it has trained a step.
+    func startTraining(_ client: some TestClientProtocol, _ server: ServerFixture, epochs: Int) async throws -> FineTuningJob {
+        let (train, _) = try await uploadData(client)
+        let body = #"{"model":"\#(ServerFixture.baseModel)","training_file":"\#(train)","hyperparameters":{"n_epochs":\#(epochs),"batch_size":1}}"#
+        let job = try await client.request(.post, "/v1/fine_tuning/jobs", json: body).decode(FineTuningJob.self)
+        _ = try await server.waitForJob(job.id) { $0.status == .running }
+        try await waitForMetrics(server, job.id)
+        return job
+    }
+
     /// Waits until the job has recorded a training step.
     func waitForMetrics(_ server: ServerFixture, _ jobID: String) async throws {
         for _ in 0..<1200 {
@@ -134,11 +144,7 @@ struct JobsAPITests {
     func cancelRunning() async throws {
         let server = try ServerFixture.make()
         try await server.application.test(.router) { client in
-            let (train, _) = try await uploadData(client)
-            let body = #"{"model":"\#(ServerFixture.baseModel)","training_file":"\#(train)","hyperparameters":{"n_epochs":10,"batch_size":1}}"#
-            let job = try await client.request(.post, "/v1/fine_tuning/jobs", json: body).decode(FineTuningJob.self)
-            _ = try await server.waitForJob(job.id) { $0.status == .running }
-            try await waitForMetrics(server, job.id)
+            let job = try await startTraining(client, server, epochs: 10)
             let cancelled = try await client.request(.post, "/v1/fine_tuning/jobs/\(job.id)/cancel")
             #expect(cancelled.status == .ok)
             #expect(try cancelled.decode(FineTuningJob.self).status == "cancelled")
@@ -161,11 +167,7 @@ struct JobsAPITests {
     func pauseAndResume() async throws {
         let server = try ServerFixture.make()
         try await server.application.test(.router) { client in
-            let (train, _) = try await uploadData(client)
-            let body = #"{"model":"\#(ServerFixture.baseModel)","training_file":"\#(train)","hyperparameters":{"n_epochs":1,"batch_size":1}}"#
-            let job = try await client.request(.post, "/v1/fine_tuning/jobs", json: body).decode(FineTuningJob.self)
-            _ = try await server.waitForJob(job.id) { $0.status == .running }
-            try await waitForMetrics(server, job.id)
+            let job = try await startTraining(client, server, epochs: 1)
             let paused = try await client.request(.post, "/v1/fine_tuning/jobs/\(job.id)/pause")
             #expect(try paused.decode(FineTuningJob.self).status == "paused")
             try await server.waitUntilIdle()

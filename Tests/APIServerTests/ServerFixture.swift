@@ -18,14 +18,13 @@ struct ServerFixture: Sendable {
     /// A router over the fixture's components (a new one each time: routers aren't Sendable).
     var router: Router<BasicRequestContext> { buildRouter(components, logger: logger) }
 
-    /// The real SmolLM2 file when present (`make test` pulls it into the finetune home).
+    /// The real SmolLM2 file when present (`make test` pulls it into the finetune home):
+    /// $FINETUNE_TEST_MODEL, else the catalog model as the finetune home resolves it.
     static var realModel: String? {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["FINETUNE_TEST_MODEL"] { return path }
-        let home = environment["FINETUNE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/finetune")
-        let path = home.appendingPathComponent("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
+        guard let url = try? ModelStore(environment: environment).resolve("smollm2-135m-instruct") else { return nil }
+        return FileManager.default.fileExists(atPath: url.path) ? url.path : nil
     }
 
     /// - Parameter home: reuse a home (a restart); nil makes a new one.

@@ -62,11 +62,8 @@ struct FilesController<Store: APIStore> {
     @Sendable func list<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
         let page = try PageQuery.parse(request, defaultLimit: 10_000)
         let purpose = request.uri.queryParameters["purpose"].map(String.init)
-        let result: Page<StoredFile>
-        do {
-            result = try await store.listFiles(purpose: purpose, after: page.after, limit: page.limit, ascending: page.ascending)
-        } catch StoreError.unknownCursor(let id) {
-            throw APIError.badRequest("No file with id '\(id)' to list after", param: "after")
+        let result = try await listing("file") {
+            try await store.listFiles(purpose: purpose, after: page.after, limit: page.limit, ascending: page.ascending)
         }
         return try jsonResponse(ListPage(result, FileObject.init))
     }

@@ -53,9 +53,8 @@ struct JobsController<Store: APIStore> {
     @Sendable func list<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
         let page = try PageQuery.parse(request, defaultLimit: 20)
         let filter = metadataFilter(request)
-        let result: Page<StoredJob>
-        do { result = try await store.listJobs(after: page.after, limit: page.limit, metadata: filter) } catch StoreError.unknownCursor(let id) {
-            throw APIError.badRequest("No fine-tuning job with id '\(id)' to list after", param: "after")
+        let result = try await listing("fine-tuning job") {
+            try await store.listJobs(after: page.after, limit: page.limit, metadata: filter)
         }
         return try jsonResponse(ListPage(result, FineTuningJob.init))
     }
@@ -79,9 +78,8 @@ struct JobsController<Store: APIStore> {
     @Sendable func events<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
         let job = try await existingJob(try pathParameter(context, "job_id"))
         let page = try PageQuery.parse(request, defaultLimit: 20)
-        let result: Page<StoredEvent>
-        do { result = try await store.listEvents(jobID: job.id, after: page.after, limit: page.limit) } catch StoreError.unknownCursor(let id) {
-            throw APIError.badRequest("No event with id '\(id)' in job \(job.id) to list after", param: "after")
+        let result = try await listing("event of job \(job.id)") {
+            try await store.listEvents(jobID: job.id, after: page.after, limit: page.limit)
         }
         return try jsonResponse(ListPage(result, FineTuningJobEvent.init))
     }
@@ -89,9 +87,8 @@ struct JobsController<Store: APIStore> {
     @Sendable func checkpoints<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
         let job = try await existingJob(try pathParameter(context, "job_id"))
         let page = try PageQuery.parse(request, defaultLimit: 10)
-        let result: Page<StoredCheckpoint>
-        do { result = try await store.listCheckpoints(jobID: job.id, after: page.after, limit: page.limit) } catch StoreError.unknownCursor(let id) {
-            throw APIError.badRequest("No checkpoint with id '\(id)' in job \(job.id) to list after", param: "after")
+        let result = try await listing("checkpoint of job \(job.id)") {
+            try await store.listCheckpoints(jobID: job.id, after: page.after, limit: page.limit)
         }
         return try jsonResponse(ListPage(result, FineTuningCheckpoint.init))
     }

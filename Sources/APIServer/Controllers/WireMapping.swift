@@ -54,3 +54,11 @@ extension ListPage {
         self.init(data: items, hasMore: page.hasMore, firstID: items.first?.id, lastID: items.last?.id)
     }
 }
+
+/// A page from the store, with an unknown `after` cursor answered as OpenAI does: 400 on `after`.
+/// - Parameter kind: what is listed, for the message ("file", "event in job ftjob-…").
+func listing<Item>(_ kind: String, _ list: () async throws -> Page<Item>) async throws -> Page<Item> {
+    do { return try await list() } catch StoreError.unknownCursor(let id) {
+        throw APIError.badRequest("No \(kind) with id '\(id)' to list after", param: "after")
+    }
+}
