@@ -144,6 +144,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger,
             onReady("http://\(shown):\(port)")
         },
         logger: logger)
-    app.addServices(JobSchedulerService(scheduler: components.scheduler))
+    app.addServices(JobSchedulerService(scheduler: components.scheduler),
+                    FileExpiry(store: store, files: files, logger: logger))
     return app
 }

@@ -100,3 +100,33 @@ struct FilesAPITests {
         }
     }
 }
+
+@Suite("uploads with expires_after")
+struct FileExpiryTests {
+    @Test("an expired file is deleted by the sweep, bytes and row, unless an unfinished job uses it")
+    func sweep() async throws {
+        let server = try ServerFixture.make()
+        let store = server.components.store, files = server.components.files
+        let expiry = FileExpiry(store: store, files: files, logger: server.logger)
+        try await server.application.test(.router) { client in
+            let boundary = "expiry-test"
+            var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"expires_after[anchor]\"\r\n\r\ncreated_at\r\n"
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"expires_after[seconds]\"\r\n\r\n3600\r\n"
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.jsonl\"\r\n\r\n\(ServerData.train)\r\n--\(boundary)--\r\n"
+            var headers = HTTPFields()
+            headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+            let file = try await client.execute(uri: "/v1/files", method: .post, headers: headers, body: ByteBuffer(string: body))
+                .decode(FileObject.self)
+            #expect(file.expiresAt == file.createdAt + 3600)
+            let kept = try await client.upload(ServerData.valid).decode(FileObject.self)
+            #expect(kept.expiresAt == nil)
+
+            #expect(try await expiry.sweep(now: file.createdAt + 3599).isEmpty)
+            #expect(try await expiry.sweep(now: file.createdAt + 3600) == [file.id])
+            #expect(try await client.request(.get, "/v1/files/\(file.id)").status == .notFound)
+            #expect(!FileManager.default.fileExists(atPath: files.url(id: file.id).path))
+            #expect(try await client.request(.get, "/v1/files/\(kept.id)").status == .ok)
+        }
+    }
+}
