@@ -20,8 +20,9 @@ struct ServerModels<Store: APIStore>: ModelResolver {
         ((try? models.list()) ?? []).filter { $0.origin != .fineTuned }
     }
 
-    func entry(id: String) async throws -> Entry? {
-        if let record = baseModels().first(where: { $0.name == id }) { return .base(record) }
+    /// - Parameter bases: the base models, when the caller has already read them.
+    func entry(id: String, bases: [ModelRecord]? = nil) async throws -> Entry? {
+        if let record = (bases ?? baseModels()).first(where: { $0.name == id }) { return .base(record) }
         if let job = try await store.job(modelName: id), job.status == .succeeded, !job.modelDeleted { return .fineTuned(job) }
         if let checkpoint = try await store.checkpoint(modelName: id), let job = try await store.job(id: checkpoint.jobID),
            !job.modelDeleted, FileManager.default.fileExists(atPath: checkpoint.path) {
@@ -31,15 +32,16 @@ struct ServerModels<Store: APIStore>: ModelResolver {
     }
 
     func servingModel(id: String) async throws -> ServingModel? {
-        switch try await entry(id: id) {
+        let bases = baseModels()     // models.json, read once per request
+        switch try await entry(id: id, bases: bases) {
         case .base(let record)?:
             return ServingModel(id: id, baseURL: record.url, adapterPath: nil)
         case .fineTuned(let job)?:
-            guard let base = baseModels().first(where: { $0.name == job.model }) else { return nil }
+            guard let base = bases.first(where: { $0.name == job.model }) else { return nil }
             return ServingModel(id: id, baseURL: base.url,
                                 adapterPath: URL(fileURLWithPath: job.runDirectory).appendingPathComponent("adapter", isDirectory: true))
         case .checkpoint(let checkpoint, let job)?:
-            guard let base = baseModels().first(where: { $0.name == job.model }) else { return nil }
+            guard let base = bases.first(where: { $0.name == job.model }) else { return nil }
             return ServingModel(id: id, baseURL: base.url, adapterPath: URL(fileURLWithPath: checkpoint.path, isDirectory: true))
         case nil:
             return nil
