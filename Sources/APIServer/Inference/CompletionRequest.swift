@@ -58,14 +58,27 @@ public struct CompletionRun: Sendable {
 
     /// Stops the generation (a client went away).
     public func cancel() { flag.cancel() }
+
+    /// Tokens generated so far, over all choices (counted on the generation thread, whether or not
+    /// their events have been read yet).
+    public var generatedTokens: Int { flag.generated }
 }
 
-/// Set once, read from the generation thread at every token.
+/// Set once, read from the generation thread at every token; also counts the tokens generated.
 final class CancellationFlag: @unchecked Sendable {
-    // @unchecked: `cancelled` is only touched while holding `lock`.
+    // @unchecked: `cancelled` and `generated` are only touched while holding `lock`.
     private let lock = NSLock()
     private var cancelled = false
+    private var count = 0
 
     func cancel() { lock.withLock { cancelled = true } }
     var isCancelled: Bool { lock.withLock { cancelled } }
+    /// Counts a generated token; returns false once cancelled (the generation stops there).
+    func tokenGenerated() -> Bool {
+        lock.withLock {
+            count += 1
+            return !cancelled
+        }
+    }
+    var generated: Int { lock.withLock { count } }
 }

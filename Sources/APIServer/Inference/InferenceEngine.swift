@@ -108,7 +108,7 @@ final class GenerationWorker: @unchecked Sendable {
                     stop: request.stop, stopAtEndOfTurn: true, topLogprobs: request.topLogprobs)
                 var pending: [TokenLogprob] = []
                 let result = try generator.generateSteps(prompt: prompt, parameters: parameters, session: session) { step in
-                    if flag.isCancelled { return false }
+                    guard flag.tokenGenerated() else { return false }
                     if let logprob = step.logprob { pending.append(Self.wire(logprob, step.alternatives, ready.formatter.tokenizer)) }
                     if !step.text.isEmpty {
                         continuation.yield(.delta(choice: choice, text: step.text, logprobs: pending))
