@@ -32,7 +32,8 @@ example: build
 	$(FINETUNE) models pull $(MODEL)
 	rm -rf $(OUT)/pricer-run
 	$(FINETUNE) train $(OUT)/pricer_train.jsonl --valid $(OUT)/pricer_valid.jsonl --model $(MODEL) \
-	    --suffix pricer --output $(OUT)/pricer-run
+	    --suffix pricer --output $(OUT)/pricer-run --runs-dir $(OUT)/runs
+	$(FINETUNE) runs list --runs-dir $(OUT)/runs
 	@echo "--- the base model (true price: \$$108.49):"
 	$(FINETUNE) chat $(MODEL) --temperature 0 --max-tokens 24 --quiet --system "$(ASK_SYSTEM)" "$$(printf '$(ASK_USER)')"
 	@echo "--- the fine-tuned model:"

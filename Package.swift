@@ -28,13 +28,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
             name: "finetune",
             dependencies: [
                 "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "LoRATraining", "ModelHub", "TensorCore",
-                "APIServer",
+                "APIServer", "FineTuningProviders", "OpenAIAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Rainbow", package: "Rainbow"),
             ]
@@ -100,7 +101,26 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The backends `finetune train --provider` drives: the local engine, OpenAI and Together, behind one
+        // protocol; the job monitor and the run records.
+        .target(
+            name: "FineTuningProviders",
+            dependencies: [
+                "OpenAIAPI", "ChatDataset", "LanguageModel", "LoRATraining", "ModelHub",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(
+            name: "FineTuningProvidersTests",
+            dependencies: [
+                "FineTuningProviders", "OpenAIAPI", "APIServer", "ModelHub", "ChatDataset",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "APIServerTests",
             dependencies: [

@@ -35,6 +35,9 @@ enum CLI {
         repositoryRoot.appendingPathComponent("Tests/ChatDatasetTests/Fixtures/\(name)").path
     }
 
+    /// Where the CLI tests' `finetune train` runs leave their run records.
+    static let runsDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-cli-runs-\(UUID().uuidString)").path
+
     /// - Parameters:
     ///   - input: bytes for standard input (default: none, as from /dev/null).
     ///   - environment: variables added to the test's own environment.
@@ -46,6 +49,8 @@ enum CLI {
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        // Run records go to a folder of the test run's, never to ./runs of the checkout.
+        environment["FINETUNE_RUNS_DIR"] = runsDirectory
         environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe()

@@ -89,6 +89,44 @@ struct TrainCLITests {
         #expect(steps.count == 8)
     }
 
+    @Test("a local run keeps its record: the reference fields, every step's loss, the data's SHA-256, the model")
+    func localRunRecord() throws {
+        let home = try temporaryHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let runs = home.appendingPathComponent("records")
+        let result = try CLI.run(["train", examplesPath, "--model", model, "--epochs", "1", "--batch-size", "4", "--threads", "2",
+                                  "--suffix", "rec", "--name", "recorded", "--runs-dir", runs.path, "--wandb-project", "p"],
+                                 environment: ["FINETUNE_HOME": home.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("Weights & Biases logging needs a hosted provider"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0.hasSuffix(".json") }
+        try #require(files.count == 1, "\(files)")
+        #expect(files[0].hasPrefix("recorded_finetune_"))
+        let record = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: runs.appendingPathComponent(files[0]))) as? [String: Any])
+        for field in ["job_id", "status", "output_name", "base_model", "created_at", "finished_at", "hyperparameters",
+                      "training_file_id", "timestamp", "training_stats", "training_parameters", "provider", "datasets",
+                      "metrics", "checkpoints", "cost", "finetune_version"] {
+            #expect(record[field] != nil, "the record lacks \(field)")
+        }
+        #expect(record["status"] as? String == "succeeded")
+        #expect(record["provider"] as? String == "local")
+        let output = try #require(record["output_name"] as? String)
+        #expect(output.hasPrefix("ft:") && output.contains(":rec:"))
+        #expect(result.stderr.contains("Fine-tuned model: \(output)"))
+        let metrics = try #require(record["metrics"] as? [[String: Any]])
+        #expect(metrics.filter { $0["train_loss"] != nil }.map { $0["step"] as? Int } == [1, 2, 3, 4])
+        let datasets = try #require(record["datasets"] as? [[String: Any]])
+        let digest = try #require(datasets.first?["sha256"] as? String)
+        #expect(digest.count == 64)
+        let stats = try #require(record["training_stats"] as? [String: Any])
+        #expect(stats["processed_conversations"] as? Int == 16)
+        #expect((record["cost"] as? [String: Any])?["estimated_usd"] as? Double == 0)
+        let shown = try CLI.run(["runs", "show", "recorded", "--runs-dir", runs.path])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains(output))
+        #expect(shown.stdout.contains("• training loss"))
+    }
+
     @Test("an exploding loss stops the run with a clear message and the last good checkpoint intact")
     func divergenceStops() throws {
         let home = try temporaryHome()

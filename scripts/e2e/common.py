@@ -327,8 +327,11 @@ class ServerProcess:
     $E2E_PID_DIR (when set) so a calling shell script can kill leftovers from its trap."""
 
     def __init__(self, binary: str, home: Path, log_path: Path, api_keys: Iterable[str] = (),
-                 extra_args: Iterable[str] = (), env: dict[str, str] | None = None) -> None:
+                 extra_args: Iterable[str] = (), env: dict[str, str] | None = None, keep_port: bool = False) -> None:
         self.binary = binary
+        # keep_port: restarts listen on the port the first start got (clients keep their URL).
+        self.keep_port = keep_port
+        self.port = 0
         self.home = Path(home)
         self.log_path = Path(log_path)
         self.api_keys = list(api_keys)
@@ -345,7 +348,7 @@ class ServerProcess:
 
     def command(self) -> list[str]:
         keys = [arg for key in self.api_keys for arg in ("--api-key", key)]
-        return [self.binary, "serve", "--host", "127.0.0.1", "--port", "0", *keys, *self.extra_args]
+        return [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), *keys, *self.extra_args]
 
     def start(self, timeout: float = 120) -> str:
         """Starts the server and returns its URL (http://127.0.0.1:PORT)."""
@@ -371,6 +374,8 @@ class ServerProcess:
             match = LISTENING.match(line)
             if match:
                 self.url = match.group(1).rstrip("/")
+                if self.keep_port:
+                    self.port = int(self.url.rsplit(":", 1)[1])
                 return self.url
         code = self.process.poll()
         self.kill()

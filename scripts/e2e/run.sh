@@ -5,10 +5,13 @@
 #
 #   1. openai_workflow.py: the reference documents' workflow and the error cases, against a server
 #      started here with --api-key, on a temporary finetune home;
-#   2. crash_test.py: SIGKILL and SIGTERM mid-training, restart, the job finishes intact.
+#   2. crash_test.py: SIGKILL and SIGTERM mid-training, restart, the job finishes intact;
+#   3. cli_providers.py: `finetune train --provider openai --base-url …` and the `jobs`, `upload`,
+#      `models hosted` and `runs` commands against a real server: records, Ctrl-C, a server that dies
+#      mid-run, cancelled and failing jobs, bad keys.
 #
 # Sets up .venv-e2e (scripts/e2e/setup_venv.sh) on first use. Every server started is killed on
-# exit. E2E_KEEP=1 keeps the temporary folder (homes, data, server logs); E2E_ONLY=workflow|crash
+# exit. E2E_KEEP=1 keeps the temporary folder (homes, data, server logs); E2E_ONLY=workflow|crash|cli
 # runs one part; E2E_SERVER_ARGS adds options to the crash test's servers (e.g. "--threads 1");
 # E2E_MODEL_GGUF points at the base model's GGUF when it is not in the default finetune home.
 # Exits non-zero when a part fails.
@@ -119,6 +122,13 @@ run_crash() {
         --workdir "$WORK/crash"
 }
 
+run_cli() {
+    local home="$WORK/home-cli"
+    scripts/e2e/register_model.sh "$FINETUNE_BIN" "$home" "$MODEL" || return 1
+    child "$PYTHON" scripts/e2e/cli_providers.py --home "$home" --finetune-bin "$FINETUNE_BIN" --model "$MODEL" \
+        --workdir "$WORK/cli"
+}
+
 declare -a NAMES=() RESULTS=() TIMES=()
 FAILED=0
 part() {
@@ -134,9 +144,10 @@ part() {
     if [[ $status -eq 0 ]]; then RESULTS+=(PASS); else RESULTS+=(FAIL); FAILED=1; fi
 }
 
-echo "e2e: finetune serve with the OpenAI SDK ($FINETUNE_BIN, work folder $WORK)"
+echo "e2e: finetune serve with the OpenAI SDK and the finetune CLI ($FINETUNE_BIN, work folder $WORK)"
 part workflow run_workflow
 part crash run_crash
+part cli run_cli
 
 echo
 echo "== e2e summary"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FineTuningProviders
 import Foundation
 import ModelHub
 
@@ -13,7 +14,7 @@ struct ModelsCommand: ParsableCommand {
         it fine-tunes (a LoRA adapter on a base model). Add your own catalog entries in \
         $FINETUNE_HOME/catalog.yaml.
         """,
-        subcommands: [List.self, Pull.self, Add.self, Remove.self],
+        subcommands: [List.self, Pull.self, Add.self, Remove.self, Hosted.self],
         defaultSubcommand: List.self
     )
 
@@ -257,6 +258,35 @@ extension ModelsCommand {
             if !missing.isEmpty {
                 Console.err("\(missing.count) model(s) cannot be read: \(missing.joined(separator: ", ")); restore the files, or run `finetune models remove NAME`")
             }
+        }
+    }
+}
+
+extension ModelsCommand {
+    /// `finetune models hosted`: the models a provider serves, fine-tuned ones by default.
+    struct Hosted: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the fine-tuned models a provider hosts (OpenAI, Together, or a finetune serve with --provider local).")
+
+        @OptionGroup(title: "Provider") var connection: ProviderConnection
+
+        @Flag(help: "List every model the provider serves, not only fine-tuned ones.")
+        var all = false
+
+        @Flag(help: "Print the models as JSON.")
+        var json = false
+
+        func run() async throws {
+            let provider = try connection.jobsProvider()
+            let models = try await Console.reportingProviderErrors { try await provider.models() }.filter { all || $0.isFineTuned }
+            if json { try Console.printJSON(models); return }
+            if models.isEmpty {
+                Console.err("No \(all ? "" : "fine-tuned ")models on \(connection.provider.displayName) (\(provider.location)).")
+                return
+            }
+            Table.print([["MODEL", "OWNED BY", "CREATED"]] + models.map { model in
+                [model.id, model.ownedBy ?? "-", model.createdAt.map(JobsCommand.shortDate) ?? "-"]
+            })
         }
     }
 }

@@ -1,24 +1,33 @@
 import ArgumentParser
 import ChatDataset
+import FineTuningProviders
 import Foundation
 import LanguageModel
 import LoRATraining
 import ModelHub
 import TensorCore
 
-/// `finetune train TRAIN.jsonl`: LoRA fine-tuning on this machine's CPU.
-struct TrainCommand: ParsableCommand {
+/// `finetune train TRAIN.jsonl`: one step from a data file to a fine-tuned model, on any provider.
+struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fine-tune a local model with LoRA on a chat JSONL file.",
+        abstract: "Fine-tune a model on a chat JSONL file: on this machine (LoRA), on OpenAI or on Together.",
         discussion: """
-        Checks the data first (the checks of `finetune validate --provider local`), then trains LoRA \
-        adapters with AdamW, validating and checkpointing as it goes, and registers the result as \
-        a model `finetune chat` can run. Everything a run writes is under $FINETUNE_HOME/runs/<id>/: \
-        metrics.jsonl, checkpoints/, adapter/ (PEFT safetensors and a llama.cpp GGUF adapter), loss.svg.
+        One step: checks the data with the provider's rules, estimates the cost and asks (unless --yes), \
+        uploads, creates the job, follows it live (status, events, a progress bar with ETA, the training \
+        and validation loss, a loss chart), and keeps a run record, runs/<name>_finetune_<timestamp>.json, \
+        up to date as it goes (`finetune runs list`). Ctrl-C stops watching: a hosted job keeps running \
+        (re-attach with `finetune jobs events ID --follow`); a local one stops at a checkpoint \
+        (continue with --resume).
 
-        Example:
-          finetune train train.jsonl --valid valid.jsonl --model smollm2-135m-instruct --suffix pricer
+        Locally (the default) LoRA adapters are trained with AdamW on this machine's CPU; the run's folder \
+        ($FINETUNE_HOME/runs/<id>/) holds metrics.jsonl, checkpoints/, adapter/ (PEFT safetensors and a \
+        llama.cpp GGUF adapter) and loss.svg, and the result is registered for `finetune chat`.
+
+        Examples:
+          finetune train train.jsonl --valid valid.jsonl --suffix pricer
+          finetune train train.jsonl --valid valid.jsonl --suffix pricer --provider openai --model gpt-4o-mini-2024-07-18
+          finetune train train.jsonl --provider together --model meta-llama/Meta-Llama-3.1-8B-Instruct-Reference --lora
         """
     )
 
@@ -28,24 +37,62 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validation data (chat JSONL); its loss is reported as training goes.")
     var valid: String?
 
-    @Option(help: "The base model: a name (`finetune models list`) or a .gguf path.")
-    var model: String = ModelCatalog.defaultModelName
+    @Option(help: ArgumentHelp("The base model (default: \(ModelCatalog.defaultModelName) locally, gpt-4o-mini-2024-07-18 on OpenAI, Meta-Llama-3.1-8B-Instruct-Reference on Together).", valueName: "model"))
+    var model: String?
 
-    @Option(help: "A word in the fine-tuned model's name: ft:<model>:<suffix>:<id>.")
+    @Option(help: "A word in the fine-tuned model's name (letters, digits, '-', '_').")
     var suffix: String?
 
-    @Option(help: ArgumentHelp("The run's folder (default: $FINETUNE_HOME/runs/<id>); it must not hold another run.", valueName: "dir"))
+    @OptionGroup(title: "Provider") var connection: ProviderConnection
+
+    @OptionGroup(title: "Hyperparameters") var hyperparameters: TrainingOptionsGroup
+
+    @Option(name: .customLong("learning-rate-multiplier"), help: ArgumentHelp("OpenAI's learning rate: a multiple of its own default (also a finetune serve's).", valueName: "x"))
+    var learningRateMultiplier: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Together: LoRA (--lora) or full fine-tuning (--no-lora); default: Together's. Local runs are always LoRA.")
+    var lora: Bool?
+
+    @Option(name: .customLong("max-conversations"), help: ArgumentHelp("Train on the first N conversations only.", valueName: "n"))
+    var maxConversations: Int?
+
+    @Option(name: .customLong("check-interval"), help: ArgumentHelp("Seconds between looks at the job (default: 10; 1 locally).", valueName: "seconds"))
+    var checkInterval: Double?
+
+    @Flag(name: .customLong("no-monitor"), help: "Create the job and return; follow it later with `finetune jobs events ID --follow`.")
+    var noMonitor = false
+
+    @Flag(name: .shortAndLong, help: "Don't ask before spending money.")
+    var yes = false
+
+    @Option(name: .customLong("wandb-project"), help: ArgumentHelp("Log the run to this Weights & Biases project (OpenAI: integrations; Together: needs WANDB_API_KEY).", valueName: "project"))
+    var wandbProject: String?
+
+    @Option(name: .customLong("wandb-name"), help: ArgumentHelp("The Weights & Biases run name.", valueName: "name"))
+    var wandbName: String?
+
+    @Option(name: .customLong("wandb-entity"), help: ArgumentHelp("The Weights & Biases team or user.", valueName: "entity"))
+    var wandbEntity: String?
+
+    @Option(help: ArgumentHelp("The run record's name (default: the suffix, else the training file's name).", valueName: "name"))
+    var name: String?
+
+    @Option(name: .customLong("runs-dir"), help: ArgumentHelp("Where run records go (default: FINETUNE_RUNS_DIR, else ./runs).", valueName: "dir"))
+    var runsDir: String?
+
+    @Option(help: ArgumentHelp("The price table for the cost estimate (default: yours, else the built-in one; see `finetune pricing`).", valueName: "file"))
+    var pricing: String?
+
+    @Option(help: ArgumentHelp("Local: the run's folder (default: $FINETUNE_HOME/runs/<id>); it must not hold another run.", valueName: "dir"))
     var output: String?
 
-    @OptionGroup var hyperparameters: TrainingOptionsGroup
-
-    @Option(help: "Compute threads (default: every core).")
+    @Option(help: "Local: compute threads (default: every core).")
     var threads: Int = ThreadPool.defaultThreadCount
 
-    @Option(help: ArgumentHelp("Continue an interrupted run from its last checkpoint: the run's folder or id.", valueName: "run"))
+    @Option(help: ArgumentHelp("Local: continue an interrupted run from its last checkpoint: the run's folder or id.", valueName: "run"))
     var resume: String?
 
-    @Flag(name: .customLong("show-mask"), help: "Print the first training example as the model sees it, trained tokens highlighted, and stop.")
+    @Flag(name: .customLong("show-mask"), help: "Local: print the first training example as the model sees it, trained tokens highlighted, and stop.")
     var showMask = false
 
     func validate() throws {
@@ -54,104 +101,74 @@ struct TrainCommand: ParsableCommand {
         if let suffix, suffix.isEmpty || suffix.count > 40 || suffix.contains(where: { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "_" }) {
             throw ValidationError("--suffix must be 1 to 40 letters, digits, '-' or '_'.")
         }
+        if let maxConversations, maxConversations < 1 { throw ValidationError("--max-conversations must be at least 1.") }
+        if let checkInterval, !(checkInterval > 0) { throw ValidationError("--check-interval must be more than 0 seconds.") }
+        if let learningRateMultiplier, !(learningRateMultiplier > 0) { throw ValidationError("--learning-rate-multiplier must be more than 0.") }
+        if wandbName != nil || wandbEntity != nil, wandbProject == nil {
+            throw ValidationError("--wandb-name and --wandb-entity need --wandb-project.")
+        }
+        let local = connection.isInProcess
+        if !local {
+            for (flag, given) in [("--resume", resume != nil), ("--output", output != nil), ("--show-mask", showMask)] where given {
+                throw ValidationError("\(flag) is for local runs on this machine (--provider local without --base-url).")
+            }
+        }
+        switch connection.provider {
+        case .local where local:
+            if hyperparameters.batchSize == .max { throw ValidationError("--batch-size max is Together's; locally give a number or auto.") }
+            if lora == false { throw ValidationError("local runs train LoRA adapters; drop --no-lora.") }
+            if noMonitor { throw ValidationError("local runs train in this process: drop --no-monitor, or give --base-url of a `finetune serve`.") }
+            if learningRateMultiplier != nil, hyperparameters.learningRate.value != nil {
+                throw ValidationError("give --learning-rate or --learning-rate-multiplier, not both.")
+            }
+        case .openai, .local:
+            if hyperparameters.batchSize == .max { throw ValidationError("--batch-size max is Together's; \(connection.provider.displayName) takes a number or auto.") }
+            if hyperparameters.learningRate.value != nil {
+                throw ValidationError("\(connection.provider.displayName) takes a multiplier of its own learning rate: use --learning-rate-multiplier.")
+            }
+        case .together:
+            if learningRateMultiplier != nil { throw ValidationError("Together takes an absolute --learning-rate (such as 1e-5), not a multiplier.") }
+        }
     }
 
-    func run() throws {
-        let home = FinetuneHome(environment: ProcessInfo.processInfo.environment)
-        var runDirectory: URL
-        var trainPath = train ?? ""
-        var validPath = valid
-        var modelName = model
-        var options = hyperparameters.options
-        var runSuffix = suffix
-        if let resume {
-            runDirectory = try Console.reportingErrors(exitStatus: 1) { try Self.locateRun(resume, home: home) }
-            let saved = try Console.reportingErrors(exitStatus: 1) { () throws -> RunRecord in
-                do { return try RunRecord.read(runDirectory) } catch { throw CLIError("\(error)") }
-            }
-            trainPath = saved.train
-            validPath = saved.valid
-            modelName = saved.model
-            options = saved.options
-            runSuffix = saved.suffix
-        } else if let output {
-            runDirectory = URL(fileURLWithPath: output).standardizedFileURL
-            if FileManager.default.fileExists(atPath: runDirectory.appendingPathComponent(RunRecord.fileName).path) {
-                Console.err(Console.paint("finetune: error: \(output) already holds a run: continue it with --resume \(output), or choose another --output", .red))
-                throw ExitCode(1)
-            }
-        } else {
-            runDirectory = home.url.appendingPathComponent("runs").appendingPathComponent(Self.runID(suffix: suffix))
+    func run() async throws {
+        if showMask {
+            try showFirstExample()
+            return
         }
+        try await TrainFlow(command: self).run()
+    }
 
-        try checkData(trainPath, role: "training")
-        if let validPath { try checkData(validPath, role: "validation") }
+    private func showFirstExample() throws {
+        guard let train else { throw ValidationError("--show-mask needs the training file.") }
         let examples = try Console.reportingErrors(exitStatus: 1) { () throws -> [ChatExample] in
-            do { return try ChatExampleFile.read(trainPath) } catch { throw CLIError("\(error)") }
+            do { return try ChatExampleFile.read(train) } catch { throw CLIError("\(error)") }
         }
-        let validExamples = try validPath.map { path in
-            try Console.reportingErrors(exitStatus: 1) { () throws -> [ChatExample] in
-                do { return try ChatExampleFile.read(path) } catch { throw CLIError("\(error)") }
-            }
-        } ?? []
-
-        let url = try ModelOptions.resolve(modelName)
+        let url = try ModelOptions.resolve(model ?? ModelCatalog.defaultModelName)
         let local = try Console.reportingErrors(exitStatus: 1) {
             do { return try LocalModel(url: url, threads: threads) } catch { throw CLIError("\(error)") }
         }
-        if showMask {
-            try printMask(examples.first, local: local, options: options)
-            return
-        }
-        let trainer = try Console.reportingErrors(exitStatus: 1) { () throws -> Trainer in
-            do {
-                return try Trainer(model: local.model, file: local.file, train: examples, valid: validExamples, options: options,
-                                   runDirectory: runDirectory, baseModel: modelName, trainPath: trainPath)
-            } catch { throw CLIError("\(error)") }
-        }
-        if resume == nil {
-            try Console.reportingErrors(exitStatus: 1) {
-                do {
-                    // Absolute paths, so --resume works from any folder.
-                    func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-                    let model = modelName.hasSuffix(".gguf") ? absolute(modelName) : modelName
-                    try RunRecord(train: absolute(trainPath), valid: validPath.map(absolute), model: model, suffix: runSuffix,
-                                  options: options).write(runDirectory)
-                } catch { throw CLIError("\(error)") }
-            }
-        }
-        Console.err("Run folder: \(runDirectory.path)")
-        let progress = TrainingProgress()
-        let interrupted = InterruptFlag()
-        let summary = try Console.reportingErrors(exitStatus: 1) { () throws -> TrainingSummary in
-            defer { progress.finish() }
-            do {
-                return try trainer.run(resume: resume != nil, isCancelled: { interrupted.isSet }, events: progress.handle)
-            } catch { throw CLIError("\(error)") }
-        }
-        if summary.steps < summary.hyperparameters.totalSteps {
-            Console.err("Stopped at step \(summary.steps) of \(summary.hyperparameters.totalSteps); a checkpoint was saved. "
-                        + "Continue with: finetune train --resume \(runDirectory.lastPathComponent)")
-            throw ExitCode(130)
-        }
-        try finished(summary, runDirectory: runDirectory, baseName: modelName, suffix: runSuffix, baseURL: url)
+        try printMask(examples.first, local: local, options: hyperparameters.options)
     }
 
-    /// The validator's checks; errors stop the run before any training.
-    private func checkData(_ path: String, role: String) throws {
+    /// The validator's checks with `provider`'s rules; errors stop the run before anything is uploaded or trained.
+    /// The minimum example count applies to training data only (validation files and bare uploads have none).
+    static func checkData(_ path: String, role: String, provider: Provider) throws {
         let result = try Console.reportingErrors(exitStatus: 2) {
-            try DatasetScanner(options: ScanOptions(provider: .local)).scan(path: path)
+            try DatasetScanner(options: ScanOptions(provider: provider)).scan(path: path)
         }
         let findings = result.findings
-        guard !result.isClean else {
+        let errors = findings.kept.filter { $0.severity == .error && (role == "training" || $0.code != "too-few-examples") }
+        let errorCount = findings.errorCount - findings.kept.filter { $0.severity == .error }.count + errors.count
+        guard errorCount > 0 else {
             if findings.warningCount > 0 {
                 Console.err(Console.paint("\(path): \(findings.warningCount) warning\(findings.warningCount == 1 ? "" : "s") "
-                                          + "(`finetune validate \(path) --provider local` lists them)", .yellow))
+                                          + "(`finetune validate \(path) --provider \(provider.rawValue)` lists them)", .yellow))
             }
             return
         }
-        for finding in findings.kept where finding.severity == .error { Console.err(Console.format(finding, file: path)) }
-        Console.err(Console.paint("✗ the \(role) data has \(findings.errorCount) error\(findings.errorCount == 1 ? "" : "s"); "
+        for finding in errors { Console.err(Console.format(finding, file: path)) }
+        Console.err(Console.paint("✗ the \(role) data has \(errorCount) error\(errorCount == 1 ? "" : "s"); "
                                   + "fix them and train again (nothing was trained)", .red))
         throw ExitCode(1)
     }
@@ -176,35 +193,6 @@ struct TrainCommand: ParsableCommand {
         Console.out(text)
         Console.err("\(encoded.tokens.count) tokens, \(encoded.trainedCount) trained "
                     + (color ? "(highlighted)" : "(between [[ and ]])") + (encoded.truncated ? "; cut to --max-length" : ""))
-    }
-
-    private func finished(_ summary: TrainingSummary, runDirectory: URL, baseName: String, suffix: String?, baseURL: URL) throws {
-        var lines = ["", Console.paint("✓ trained \(summary.steps) steps in \(ProgressBar.duration(summary.seconds))", .green)
-                     + String(format: " (%.0f tokens/s); final training loss %.4f", summary.tokensPerSecond, summary.finalTrainLoss ?? .nan)]
-        if let before = summary.initialValidLoss, let after = summary.finalValidLoss {
-            lines.append(String(format: "  validation loss %.4f → %.4f", before, after))
-        }
-        lines += ["  run:     \(runDirectory.path)",
-                  "  adapter: \(summary.adapterDirectory) (PEFT safetensors)",
-                  "           \(summary.ggufAdapter) (llama.cpp: llama-cli -m \(baseURL.path) --lora \(summary.ggufAdapter))",
-                  "  metrics: \(runDirectory.appendingPathComponent("metrics.jsonl").path)"]
-        lines.append("  chart:   \(runDirectory.appendingPathComponent("loss.svg").path)")
-        // Register it as a model: ft:<base>:<suffix>:<id>, OpenAI's naming.
-        let id = String(runDirectory.lastPathComponent.split(separator: "-").dropFirst(3).first ?? "run")
-        let base = baseName.hasSuffix(".gguf") ? URL(fileURLWithPath: baseName).deletingPathExtension().lastPathComponent.lowercased() : baseName
-        let name = "ft:\(base):\(suffix ?? "lora"):\(id)"
-        do {
-            let store = try ModelStore()
-            try store.registerFineTuned(name: name, baseModel: baseName, adapterDirectory: URL(fileURLWithPath: summary.adapterDirectory),
-                                        runDirectory: runDirectory)
-            lines.append("Fine-tuned model: \(name)")
-            lines.append("Chat with it:  finetune chat \(name)")
-        } catch {
-            lines.append("(not registered as a model: \(error))")
-            lines.append("Chat with it:  finetune chat \(baseName) --adapter \(runDirectory.path)")
-        }
-        lines.append("Merge it:      finetune export \(runDirectory.path) --merge --type q8_0")
-        for line in lines { Console.err(line) }
     }
 
     static func runID(suffix: String?) -> String {
@@ -247,20 +235,4 @@ struct RunRecord: Codable {
     static func read(_ directory: URL) throws -> RunRecord {
         try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: directory.appendingPathComponent(fileName)))
     }
-}
-
-/// Set by SIGINT (Ctrl-C): the trainer stops after the current step and saves a checkpoint.
-final class InterruptFlag: @unchecked Sendable {
-    // @unchecked: a C signal handler writes one atomic-sized flag; readers poll it between steps.
-    nonisolated(unsafe) private static var raised: sig_atomic_t = 0
-
-    init() {
-        Self.raised = 0
-        signal(SIGINT) { _ in
-            if InterruptFlag.raised != 0 { _exit(130) }     // a second Ctrl-C quits at once
-            InterruptFlag.raised = 1
-        }
-    }
-
-    var isSet: Bool { Self.raised != 0 }
 }

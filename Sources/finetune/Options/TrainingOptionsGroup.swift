@@ -1,4 +1,5 @@
 import ArgumentParser
+import FineTuningProviders
 import LanguageModel
 import LoRATraining
 import TensorCore
@@ -30,11 +31,11 @@ struct TrainingOptionsGroup: ParsableArguments {
     @Option(name: .customLong("learning-rate"), help: "Peak learning rate (a number such as 1e-3, or auto).")
     var learningRate: Automatic<Float> = .auto
 
-    @Option(name: .customLong("batch-size"), help: "Examples per optimizer step (a number or auto).")
-    var batchSize: Automatic<Int> = .auto
+    @Option(name: .customLong("batch-size"), help: "Examples per optimizer step: a number, auto, or max (Together: the largest the model allows).")
+    var batchSize: BatchSizeChoice = .auto
 
-    @Option(name: .customLong("lora-rank"), help: "Rank of the LoRA adapters.")
-    var rank = 8
+    @Option(name: .customLong("lora-rank"), help: "Rank of the LoRA adapters (default: 8 locally, the provider's default on Together).")
+    var rank: Int?
 
     @Option(name: .customLong("lora-alpha"), help: "LoRA alpha; the update is scaled by alpha / rank (default: 2 × rank).")
     var alpha: Float?
@@ -79,6 +80,7 @@ struct TrainingOptionsGroup: ParsableArguments {
     var precision: MatrixPrecision = .bestAvailable
 
     func validate() throws {
+        if let rank, rank < 1 { throw ValidationError("--lora-rank must be at least 1.") }
         guard LoRATargetList.parse(targets) != nil else {
             throw ValidationError("--lora-targets: '\(targets)' names no layer; use q,k,v,o,gate,up,down or all.")
         }
@@ -91,7 +93,7 @@ struct TrainingOptionsGroup: ParsableArguments {
         var options = TrainingOptions()
         options.epochs = epochs.value
         options.learningRate = learningRate.value
-        options.batchSize = batchSize.value
+        if case .count(let count) = batchSize { options.batchSize = count }
         options.maxLength = maxLength
         options.maxBatchTokens = maxBatchTokens
         options.warmupRatio = warmupRatio
@@ -103,7 +105,7 @@ struct TrainingOptionsGroup: ParsableArguments {
         options.evalEvery = evalEvery
         options.checkpointEvery = checkpointEvery
         options.precision = precision
-        options.lora = LoRAConfiguration(rank: rank, alpha: alpha, dropout: dropout, targets: LoRATargetList.parse(targets) ?? LoRATarget.allCases)
+        options.lora = LoRAConfiguration(rank: rank ?? 8, alpha: alpha, dropout: dropout, targets: LoRATargetList.parse(targets) ?? LoRATarget.allCases)
         return options
     }
 }
@@ -120,3 +122,8 @@ enum LoRATargetList {
 }
 
 extension LearningRateSchedule.Decay: ExpressibleByArgument {}
+
+extension BatchSizeChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}

@@ -30,6 +30,7 @@ enum Console {
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         out(String(decoding: try encoder.encode(value), as: UTF8.self))
     }

@@ -1,0 +1,169 @@
+import FineTuningProviders
+import Foundation
+
+/// Draws a job being followed: status changes and events as lines of their own, and on a terminal a live
+/// area under them (a bar with step / total and ETA, the latest training and validation loss, and a small
+/// loss chart) redrawn in place. Without a terminal (logs, CI) it prints a metrics line about every 5% of
+/// the run and the chart once at the end.
+final class JobMonitorView {
+    private let live: Bool
+    private let color: Bool
+    private var drawnLines = 0
+    private var lastDraw = Date.distantPast
+    private var lastStatus: JobStatus?
+    private var estimatedFinish: Date?
+    private(set) var metrics: [MetricPoint] = []
+    /// (step, time) of the first and latest metrics events, for the step rate behind the ETA.
+    private var firstTimed: (step: Int, time: Date)?
+    private var lastTimed: (step: Int, time: Date)?
+    private var printedSteps: Set<Int> = []
+
+    init() {
+        let environment = ProcessInfo.processInfo.environment
+        live = isatty(STDERR_FILENO) == 1 && environment["FINETUNE_NO_PROGRESS"] == nil
+        color = Console.colorOnStandardError
+    }
+
+    func handle(_ update: MonitorUpdate) {
+        switch update {
+        case .snapshot(let job):
+            estimatedFinish = job.estimatedFinish
+            if job.status != lastStatus {
+                let from = lastStatus.map { "\($0.rawValue) → " } ?? ""
+                line(Console.paint("status: \(from)\(job.status.rawValue)", job.status == .failed ? .red : .cyan)
+                     + (job.providerStatus != job.status.rawValue ? " (\(job.providerStatus))" : ""))
+                lastStatus = job.status
+            }
+            if let error = job.error { line(Console.paint("  error: \(error.message)", .red)) }
+        case .event(let event):
+            if let point = event.metrics {
+                take(point, at: event.createdAt)
+                if !live, shouldPrint(point) { line("  " + progressText()) }
+            } else {
+                let paint: (String) -> String = event.level == "error" ? { Console.paint($0, .red) }
+                    : event.level == "warn" ? { Console.paint($0, .yellow) } : { $0 }
+                line(paint("  \(Self.clock(event.createdAt))  \(event.message)"))
+            }
+        case .checkpoints(let checkpoints):
+            if let newest = checkpoints.first {
+                line("  checkpoint at step \(newest.step)" + (newest.model.map { ": \($0)" } ?? newest.path.map { ": \($0)" } ?? ""))
+            }
+        case .connectionLost(let error, let retryIn, let attempt):
+            line(Console.paint("  connection problem (\(attempt)): \(error.description); trying again in \(Self.seconds(retryIn))", .yellow))
+        case .reconnected(let outage):
+            line(Console.paint("  reconnected after \(Self.seconds(outage)); picking up where it left off", .green))
+        }
+        redraw()
+    }
+
+    /// Removes the live area (before the final report).
+    func finish() {
+        clearLive()
+    }
+
+    /// The chart of everything seen, for the end of the run.
+    func finalChart() -> [String] {
+        TerminalLossChart.render(train: series(\.trainLoss), valid: series(\.bestValidLoss), color: color)
+    }
+
+    /// Takes in a metrics point, merging a step's train and validation figures.
+    func take(_ point: MetricPoint, at time: Date) {
+        if let index = metrics.lastIndex(where: { $0.step == point.step }) {
+            var merged = metrics[index]
+            merged.totalSteps = point.totalSteps ?? merged.totalSteps
+            merged.trainLoss = point.trainLoss ?? merged.trainLoss
+            merged.validLoss = point.validLoss ?? merged.validLoss
+            merged.fullValidLoss = point.fullValidLoss ?? merged.fullValidLoss
+            metrics[index] = merged
+        } else {
+            metrics.append(point)
+            metrics.sort { $0.step < $1.step }
+        }
+        if firstTimed == nil { firstTimed = (point.step, time) }
+        if point.step >= (lastTimed?.step ?? 0) { lastTimed = (point.step, time) }
+    }
+
+    /// `[████░░░░] step 12/48  25%  loss 1.2345 (valid 1.4567)  ETA 1m20s`
+    func progressText() -> String {
+        guard let latest = metrics.last else { return "" }
+        let total = metrics.compactMap(\.totalSteps).last
+        var text = ""
+        if let total, total > 0 {
+            let fraction = min(1, Double(latest.step) / Double(total))
+            let width = 20, filled = Int(fraction * Double(width))
+            text += "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
+            text += "step \(latest.step)/\(total) \(String(format: "%3d%%", Int(fraction * 100)))"
+        } else {
+            text += "step \(latest.step)"
+        }
+        if let loss = metrics.last(where: { $0.trainLoss != nil })?.trainLoss { text += String(format: "  loss %.4f", loss) }
+        if let valid = metrics.last(where: { $0.bestValidLoss != nil })?.bestValidLoss { text += String(format: " (valid %.4f)", valid) }
+        if let eta = eta(total: total) { text += "  ETA " + ProgressBar.duration(eta) }
+        return text
+    }
+
+    /// Seconds left: the provider's estimated finish where it gives one, else the step rate so far.
+    private func eta(total: Int?) -> Double? {
+        if let estimatedFinish { return max(0, estimatedFinish.timeIntervalSinceNow) }
+        guard let total, let first = firstTimed, let last = lastTimed, last.step > first.step else { return nil }
+        let perStep = last.time.timeIntervalSince(first.time) / Double(last.step - first.step)
+        guard perStep > 0 else { return nil }
+        return Double(total - last.step) * perStep - Date().timeIntervalSince(last.time)
+    }
+
+    private func shouldPrint(_ point: MetricPoint) -> Bool {
+        guard !printedSteps.contains(point.step) || point.bestValidLoss != nil else { return false }
+        let total = point.totalSteps ?? metrics.compactMap(\.totalSteps).last ?? 0
+        let every = max(1, total / 20)
+        let due = point.step == 1 || point.step % every == 0 || point.step == total || point.bestValidLoss != nil
+        if due { printedSteps.insert(point.step) }
+        return due
+    }
+
+    private func series(_ value: KeyPath<MetricPoint, Double?>) -> [(step: Int, value: Double)] {
+        metrics.compactMap { point in point[keyPath: value].map { (point.step, $0) } }
+    }
+
+    private func line(_ text: String) {
+        clearLive()
+        Console.err(text)
+    }
+
+    private func clearLive() {
+        guard drawnLines > 0 else { return }
+        var text = "\r\u{1B}[K"
+        for _ in 1..<drawnLines { text += "\u{1B}[1A\u{1B}[K" }
+        FileHandle.standardError.write(Data(text.utf8))
+        drawnLines = 0
+    }
+
+    private func redraw() {
+        guard live, !metrics.isEmpty else { return }
+        let now = Date()
+        guard drawnLines == 0 || now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        lastDraw = now
+        clearLive()
+        let width = max(20, min(60, Self.terminalColumns() - 12))
+        let lines = [progressText()] + TerminalLossChart.render(train: series(\.trainLoss), valid: series(\.bestValidLoss),
+                                                                 width: width, height: 6, color: color)
+        FileHandle.standardError.write(Data(lines.joined(separator: "\n").utf8))
+        drawnLines = lines.count
+    }
+
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+
+    static func clock(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return seconds < 10 ? String(format: "%.1f s", seconds) : ProgressBar.duration(seconds)
+    }
+}
