@@ -75,8 +75,8 @@ struct HTTPClientTests {
         let clock = ContinuousClock(), start = clock.now
         _ = try await client(server, log: log).send("GET", "models")
         let elapsed = clock.now - start
+        // A lower bound only: a loaded machine (CI runs every suite at once) may wake the client late.
         #expect(elapsed >= .milliseconds(950), "waited \(elapsed)")
-        #expect(elapsed < .seconds(5))
         #expect(log.notices.map(\.delay) == [1])
     }
 
@@ -98,14 +98,13 @@ struct HTTPClientTests {
         await server.script("GET", "/v1/models", .error(503, message: "maintenance", headers: ["Retry-After": "120"]),
                             .json(#"{"object":"list","data":[]}"#))
         let log = NoticeLog()
-        let clock = ContinuousClock(), start = clock.now
         await #expect {
             try await client(server, log: log).send("GET", "models")
         } throws: { error in
             guard case ProviderError.http(503, "GET", _, "maintenance", _, _, 1)? = error as? ProviderError else { return false }
             return true
         }
-        #expect(clock.now - start < .seconds(5))
+        // Not waited for: no retry was announced and the server saw one request.
         #expect(log.notices.isEmpty)
         #expect(await server.requests("GET", "/v1/models").count == 1)
     }

@@ -27,7 +27,7 @@ struct UploadCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: file).standardizedFileURL
         let bar = ProgressBar(label: "uploading \(url.lastPathComponent)")
         let box = ProgressBox(bar)
-        let uploaded = try await Console.reportingProviderErrors {
+        let uploaded = try await connection.call {
             try await provider.upload(url) { sent, total in box.update(sent, total) }
         }
         bar.finish()
@@ -47,7 +47,7 @@ struct JobsCommand: AsyncParsableCommand {
         are those of a `finetune serve` (default http://127.0.0.1:8089/v1); `finetune train` without --base-url \
         trains in its own process instead.
         """,
-        subcommands: [Create.self, List.self, Get.self, Events.self, Cancel.self, Pause.self, Resume.self, Checkpoints.self]
+        subcommands: [Create.self, List.self, Get.self, Events.self, Cancel.self, Pause.self, Resume.self, Checkpoints.self, Download.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -104,7 +104,7 @@ struct JobsCommand: AsyncParsableCommand {
                 learningRateMultiplier: learningRateMultiplier, batchSize: batchSize,
                 lora: loraRank.map { LoRARequest(rank: $0) }, useLoRA: lora, suffix: suffix, seed: seed,
                 wandb: wandbProject.map { WandbRequest(project: $0, name: wandbName, apiKey: ProcessInfo.processInfo.environment["WANDB_API_KEY"]) })
-            let job = try await Console.reportingProviderErrors { try await provider.createJob(request) }
+            let job = try await connection.call { try await provider.createJob(request) }
             if json { try Console.printJSON(job); return }
             Console.err("Created \(job.id): \(job.status.rawValue). Follow it: finetune jobs events \(job.id) --follow \(connection.commandLineFlags)")
             Console.out(job.id)
@@ -124,7 +124,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let jobs = try await Console.reportingProviderErrors { try await provider.jobs(limit: limit) }
+            let jobs = try await connection.call { try await provider.jobs(limit: limit) }
             if json { try Console.printJSON(jobs); return }
             if jobs.isEmpty { Console.err("No jobs on \(connection.provider.displayName) (\(provider.location))."); return }
             let rows = jobs.map { job in
@@ -147,7 +147,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let job = try await Console.reportingProviderErrors { try await provider.job(id) }
+            let job = try await connection.call { try await provider.job(id) }
             if json { try Console.printJSON(job); return }
             JobsCommand.describe(job)
         }
@@ -187,7 +187,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let provider = try connection.jobsProvider()
             guard follow else {
-                let events = try await Console.reportingProviderErrors { try await provider.events(id, after: after) }
+                let events = try await connection.call { try await provider.events(id, after: after) }
                 if json { try Console.printJSON(events); return }
                 for event in events { Console.out(JobsCommand.format(event)) }
                 return
@@ -197,7 +197,7 @@ struct JobsCommand: AsyncParsableCommand {
                 RecordKeeper(store: store, url: $0.url, record: $0.record)
             }
             if let keeper { Console.err("Updating the run record \(keeper.url.path)") }
-            let (outcome, view) = try await Console.reportingProviderErrors {
+            let (outcome, view) = try await connection.call {
                 try await JobFollower(provider: provider, interval: .seconds(checkInterval), keeper: keeper).follow(id, after: after)
             }
             switch outcome {
@@ -220,7 +220,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let job = try await Console.reportingProviderErrors { try await provider.cancel(id) }
+            let job = try await connection.call { try await provider.cancel(id) }
             Console.err("\(job.id): \(job.status.rawValue)")
         }
     }
@@ -232,7 +232,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let job = try await Console.reportingProviderErrors { try await provider.pause(id) }
+            let job = try await connection.call { try await provider.pause(id) }
             Console.err("\(job.id): \(job.status.rawValue). Resume it: finetune jobs resume \(job.id) \(connection.commandLineFlags)")
         }
     }
@@ -244,7 +244,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let job = try await Console.reportingProviderErrors { try await provider.resume(id) }
+            let job = try await connection.call { try await provider.resume(id) }
             Console.err("\(job.id): \(job.status.rawValue)")
         }
     }
@@ -257,7 +257,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let checkpoints = try await Console.reportingProviderErrors { try await provider.checkpoints(id) }
+            let checkpoints = try await connection.call { try await provider.checkpoints(id) }
             if json { try Console.printJSON(checkpoints); return }
             if checkpoints.isEmpty { Console.err("Job \(id) has no checkpoints yet."); return }
             let rows = checkpoints.map { checkpoint in
@@ -266,6 +266,39 @@ struct JobsCommand: AsyncParsableCommand {
                  checkpoint.model ?? checkpoint.path ?? checkpoint.id]
             }
             Table.print([["STEP", "TRAIN LOSS", "VALID LOSS", "MODEL"]] + rows)
+        }
+    }
+
+    struct Download: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a Together job's weights (the LoRA adapter, or the merged model) as an archive.",
+            discussion: "OpenAI keeps fine-tuned weights to itself; a local run's adapter is in its run folder (`finetune export`).")
+        @Argument(help: "The job's id.") var id: String
+        @Option(help: "adapter or merged.") var checkpoint = "adapter"
+        @Option(help: "A checkpoint's step (default: the final weights).") var step: Int?
+        @Option(name: .shortAndLong, help: "Where to write the archive (default: <job id>-<checkpoint>.tar.zst).") var output: String?
+        @OptionGroup(title: "Provider") var connection: ProviderConnection
+
+        func validate() throws {
+            guard ["adapter", "merged"].contains(checkpoint) else { throw ValidationError("--checkpoint must be adapter or merged.") }
+        }
+
+        func run() async throws {
+            guard connection.provider == .together, let together = try connection.jobsProvider() as? TogetherProvider else {
+                Console.err(Console.paint("finetune: error: only Together lets you download weights; OpenAI keeps them, and a local run's "
+                                          + "adapter is already in its run folder (see `finetune export`)", .red))
+                throw ExitCode(1)
+            }
+            let destination = URL(fileURLWithPath: output ?? "\(id)-\(checkpoint).tar.zst")
+            let bar = ProgressBar(label: "downloading \(destination.lastPathComponent)")
+            let box = ProgressBox(bar)
+            let bytes = try await connection.call {
+                try await together.download(jobID: id, checkpoint: checkpoint, step: step, to: destination) { done, total in
+                    box.update(done, total ?? 0)
+                }
+            }
+            bar.finish()
+            Console.err("Wrote \(destination.path) (\(bytes.grouped) bytes)")
         }
     }
 

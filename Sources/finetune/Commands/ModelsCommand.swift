@@ -278,7 +278,7 @@ extension ModelsCommand {
 
         func run() async throws {
             let provider = try connection.jobsProvider()
-            let models = try await Console.reportingProviderErrors { try await provider.models() }.filter { all || $0.isFineTuned }
+            let models = try await connection.call { try await provider.models() }.filter { all || $0.isFineTuned }
             if json { try Console.printJSON(models); return }
             if models.isEmpty {
                 Console.err("No \(all ? "" : "fine-tuned ")models on \(connection.provider.displayName) (\(provider.location)).")

@@ -74,6 +74,20 @@ struct ProviderConnection: ParsableArguments {
         try Console.reportingProviderErrors { try httpProvider() }
     }
 
+    /// Runs a provider call; errors are printed (with a hint to start `finetune serve` when a local server
+    /// can't be reached) and exit with status 1.
+    func call<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ProviderError {
+            Console.err(Console.paint("finetune: error: \(error.description)", .red))
+            if provider == .local, case .transport = error {
+                Console.err("Is a `finetune serve` running there? Start one with `finetune serve`, or pass --base-url.")
+            }
+            throw ExitCode(1)
+        }
+    }
+
     /// How to name this connection in hints: `--provider openai --base-url URL`.
     var commandLineFlags: String {
         var flags = "--provider \(provider.rawValue)"
