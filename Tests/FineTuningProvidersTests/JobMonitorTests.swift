@@ -22,7 +22,9 @@ struct JobMonitorTests {
         ], events: FakeProvider.events(8), jobFailure: jobFailure, eventsFailure: eventsFailure)
     }
 
-    func follow(_ provider: FakeProvider, after: String? = nil, maxOutage: Duration = .seconds(5),
+    /// Follows with a 5 ms interval. The default `maxOutage` is long: under CI's load two quick retries
+    /// have taken over 5 s, and only the test about `maxOutage` should ever reach it.
+    func follow(_ provider: FakeProvider, after: String? = nil, maxOutage: Duration = .seconds(600),
                 log: UpdateLog) async throws -> JobSnapshot {
         let monitor = JobMonitor(provider: provider, interval: .milliseconds(5), maxOutage: maxOutage)
         return try await monitor.follow(provider.jobID, after: after) { await log.append($0) }

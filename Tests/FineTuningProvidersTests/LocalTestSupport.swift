@@ -96,6 +96,11 @@ enum LocalData {
     static var train: String { jsonl(capitals[0..<12]) }
     static var valid: String { jsonl(capitals[12...]) }
 
+    /// Line 2 has no assistant message.
+    static var missingAnswerOnLine2: String {
+        jsonl(capitals[0..<1]) + #"{"messages":[{"role":"user","content":"Hello"}]}"# + "\n"
+    }
+
     /// Twelve examples, the third of which has a role the API doesn't know.
     static var invalid: String {
         var lines = jsonl(capitals[0..<12]).split(separator: "\n").map(String.init)

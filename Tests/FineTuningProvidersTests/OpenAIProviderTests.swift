@@ -14,19 +14,11 @@ struct LiveOpenAIServer: Sendable {
     let baseURL: URL
     private let task: Task<Void, any Error>
 
-    /// The real SmolLM2 file: $FINETUNE_TEST_MODEL, else the catalog model as the user's finetune home resolves it.
-    static let realModel: String? = {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["FINETUNE_TEST_MODEL"] { return path }
-        guard let url = try? ModelStore(environment: environment).resolve("smollm2-135m-instruct") else { return nil }
-        return FileManager.default.fileExists(atPath: url.path) ? url.path : nil
-    }()
-
     static func start() async throws -> LiveOpenAIServer {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-openai-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let home = FinetuneHome(url: url)
-        let model = try #require(realModel)
+        let model = try #require(LocalTestSupport.realModel)
         try ModelStore(home: home, catalog: ModelCatalog(entries: [])).add(path: model, name: baseModel)
         var configuration = ServerConfiguration(home: home)
         configuration.port = 0
@@ -62,37 +54,7 @@ struct LiveOpenAIServer: Sendable {
     }
 }
 
-extension Trait where Self == ConditionTrait {
-    /// Runs a suite only when the real SmolLM2 model is present.
-    static var needsSmolLM2: Self {
-        .enabled(if: LiveOpenAIServer.realModel != nil, "needs the SmolLM2 model (make test fetches it)")
-    }
-}
-
-/// "What is the capital of X?" → "The capital of X is Y."
-enum CapitalsData {
-    static let pairs = [
-        ("France", "Paris"), ("Spain", "Madrid"), ("Italy", "Rome"), ("Germany", "Berlin"), ("Portugal", "Lisbon"),
-        ("Austria", "Vienna"), ("Poland", "Warsaw"), ("Greece", "Athens"), ("Norway", "Oslo"), ("Sweden", "Stockholm"),
-        ("Finland", "Helsinki"), ("Ireland", "Dublin"), ("Hungary", "Budapest"), ("Denmark", "Copenhagen"),
-        ("Belgium", "Brussels"), ("Czechia", "Prague"),
-    ]
-
-    static func jsonl(_ slice: ArraySlice<(String, String)>) -> String {
-        slice.map { country, city in
-            #"{"messages":[{"role":"user","content":"Capital of \#(country)?"},{"role":"assistant","content":"\#(city)."}]}"#
-        }.joined(separator: "\n") + "\n"
-    }
-
-    static var train: String { jsonl(pairs[0..<12]) }
-    static var valid: String { jsonl(pairs[12...]) }
-    /// Line 2 has no assistant message.
-    static var invalid: String {
-        jsonl(pairs[0..<1]) + #"{"messages":[{"role":"user","content":"Hello"}]}"# + "\n"
-    }
-}
-
-@Suite("OpenAIProvider against a live finetune serve", .needsSmolLM2, .serialized)
+@Suite("OpenAIProvider against a live finetune serve", .needsLocalModel, .serialized)
 struct OpenAIProviderLiveTests {
     @Test("upload, create, follow to success; events, checkpoints, models, jobs; a second job cancelled")
     func fullJob() async throws {
@@ -101,13 +63,13 @@ struct OpenAIProviderLiveTests {
         let openAI = server.provider
         #expect(openAI.kind == .local)
 
-        let trainURL = try server.file(CapitalsData.train, name: "train.jsonl")
+        let trainURL = try server.file(LocalData.train, name: "train.jsonl")
         let train = try await openAI.upload(trainURL, progress: nil)
         #expect(train.status == "processed")
         #expect(train.filename == "train.jsonl")
-        #expect(train.bytes == CapitalsData.train.utf8.count)
-        let valid = try await openAI.upload(try server.file(CapitalsData.valid, name: "valid.jsonl"), progress: nil)
-        let invalidURL = try server.file(CapitalsData.invalid, name: "invalid.jsonl")
+        #expect(train.bytes == LocalData.train.utf8.count)
+        let valid = try await openAI.upload(try server.file(LocalData.valid, name: "valid.jsonl"), progress: nil)
+        let invalidURL = try server.file(LocalData.missingAnswerOnLine2, name: "invalid.jsonl")
         do {
             _ = try await openAI.upload(invalidURL, progress: nil)
             Issue.record("the invalid file was accepted")
@@ -286,7 +248,7 @@ struct OpenAIProviderScriptedTests {
         let server = try await ScriptedServer.start()
         defer { server.stop() }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("openai-\(UUID().uuidString).jsonl")
-        try Data(CapitalsData.train.utf8).write(to: url)
+        try Data(LocalData.train.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         func file(_ id: String, _ status: String, details: String? = nil) -> ScriptedResponse {
             .json(#"{"id":"\#(id)","object":"file","bytes":10,"created_at":1,"filename":"t.jsonl","purpose":"fine-tune","#
