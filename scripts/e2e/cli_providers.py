@@ -226,8 +226,10 @@ class CLITest:
         self.check_steps(record, "after Ctrl-C and re-attaching")
 
     def server_dies_mid_run(self) -> None:
+        # One quick retry per request, so the 3 s outage outlasts the HTTP client's retries and the
+        # monitor's own reconnecting is what carries the run through.
         process, log_path = self.background(*self.train_args(self.workdir / "long.jsonl", "--suffix", "outage", "--epochs", "1",
-                                                   "--batch-size", "1"))
+                                                   "--batch-size", "1", "--retries", "1"))
         self.wait_for_record("outage", lambda r: len(r["metrics"]) >= 3, "three steps")
         self.server.kill()
         log("server killed mid-run; restarting in 3 s on the same port")
