@@ -158,8 +158,18 @@ struct TrainFlow {
                 let paused = try await local.pause(job.id)
                 await local.waitUntilStopped(job.id)
                 let stopped = (try? await local.job(job.id)) ?? paused
-                keeper.update { $0.apply(stopped) }
-                let step = keeper.record.metrics.last?.step ?? 0
+                // The monitor stopped before the last steps' events: take them in, so the record ends where the run did.
+                let rest = (try? await local.events(job.id, after: keeper.record.lastEventID)) ?? []
+                let checkpoints = try? await local.checkpoints(job.id)
+                keeper.update { record in
+                    record.apply(stopped)
+                    for event in rest {
+                        if let point = event.metrics { record.record(point) }
+                        record.lastEventID = event.id
+                    }
+                    if let checkpoints { record.checkpoints = checkpoints }
+                }
+                let step = local.latestStep(of: job.id)?.step ?? keeper.record.metrics.last?.step ?? 0
                 Console.err("Stopped at step \(step). Continue with:  finetune train --resume \(plan.runDirectory?.path ?? job.id)")
             } else {
                 Console.err("Stopped watching; job \(job.id) keeps running on \(kind.displayName). Re-attach with:\n  \(follow)")
@@ -312,13 +322,15 @@ struct TrainFlow {
 
     /// Uploads one file with a progress bar.
     private func upload(_ path: String, role: String, to provider: any FineTuningProvider) async throws -> RemoteFile {
+        let inProcess = provider is LocalEngineProvider
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let bar = ProgressBar(label: "uploading \(url.lastPathComponent)")
         let box = ProgressBox(bar)
         defer { bar.finish() }
         let file = try await provider.upload(url) { sent, total in box.update(sent, total) }
         bar.finish()
-        Console.err("Uploaded the \(role) file \(url.lastPathComponent) as \(file.id)" + (file.status.map { " (\($0))" } ?? ""))
+        Console.err(inProcess ? "Checked the \(role) file \(url.lastPathComponent)"
+                    : "Uploaded the \(role) file \(url.lastPathComponent) as \(file.id)" + (file.status.map { " (\($0))" } ?? ""))
         return file
     }
 
