@@ -56,7 +56,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-conversations"), help: ArgumentHelp("Train on the first N conversations only.", valueName: "n"))
     var maxConversations: Int?
 
-    @Option(name: .customLong("check-interval"), help: ArgumentHelp("Seconds between looks at the job (default: 10; 1 locally).", valueName: "seconds"))
+    @Option(name: .customLong("check-interval"), help: ArgumentHelp("Seconds between looks at the job (default: 10; 0.2 for a run in this process, where a look costs nothing).", valueName: "seconds"))
     var checkInterval: Double?
 
     @Flag(name: .customLong("no-monitor"), help: "Create the job and return; follow it later with `finetune jobs events ID --follow`.")

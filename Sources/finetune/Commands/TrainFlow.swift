@@ -149,7 +149,7 @@ struct TrainFlow {
             return
         }
 
-        let interval = Duration.seconds(command.checkInterval ?? (inProcess ? 1 : 10))
+        let interval = Duration.seconds(command.checkInterval ?? (inProcess ? 0.2 : 10))
         let (outcome, view) = try await JobFollower(provider: provider, interval: interval, keeper: keeper).follow(job.id)
         switch outcome {
         case .interrupted:
@@ -311,7 +311,7 @@ struct TrainFlow {
         parameters["suffix"] = text(plan.suffix)
         parameters["seed"] = number(plan.options.seed)
         parameters["max_conversations"] = number(command.maxConversations)
-        parameters["check_interval"] = number(command.checkInterval ?? (inProcess ? 1 : 10))
+        parameters["check_interval"] = number(command.checkInterval ?? (inProcess ? 0.2 : 10))
         parameters["no_monitor"] = .bool(command.noMonitor)
         parameters["wandb_project"] = text(command.wandbProject)
         parameters["wandb_name"] = text(command.wandbName)
