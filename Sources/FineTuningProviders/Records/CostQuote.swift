@@ -25,7 +25,7 @@ public struct CostQuote: Sendable {
         } else {
             // The providers' defaults: OpenAI's "auto" is usually 3 for small files; Together's is 1.
             assumedEpochs = provider == .together ? 1 : 3
-            epochNote = "\(assumedEpochs) epochs (auto, assumed)"
+            epochNote = "\(assumedEpochs) epoch\(assumedEpochs == 1 ? "" : "s") (auto, assumed)"
         }
         let billed = tokensPerEpoch * assumedEpochs
         let table: PricingTable

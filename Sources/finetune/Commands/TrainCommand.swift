@@ -122,6 +122,9 @@ struct TrainCommand: AsyncParsableCommand {
                 throw ValidationError("give --learning-rate or --learning-rate-multiplier, not both.")
             }
         case .openai, .local:
+            if hyperparameters.rank != nil || hyperparameters.alpha != nil || lora != nil {
+                throw ValidationError("\(connection.provider.displayName) chooses its own fine-tuning method: drop --lora, --no-lora, --lora-rank and --lora-alpha.")
+            }
             if hyperparameters.batchSize == .max { throw ValidationError("--batch-size max is Together's; \(connection.provider.displayName) takes a number or auto.") }
             if hyperparameters.learningRate.value != nil {
                 throw ValidationError("\(connection.provider.displayName) takes a multiplier of its own learning rate: use --learning-rate-multiplier.")
