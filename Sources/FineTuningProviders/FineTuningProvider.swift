@@ -317,6 +317,22 @@ public struct MetricPoint: Sendable, Equatable, Codable {
 
     /// The validation loss to show: the full pass where there is one, else the batch's.
     public var bestValidLoss: Double? { fullValidLoss ?? validLoss }
+
+    /// This step's figures with `newer`'s filled in: the fields `newer` has replace these, the others stay
+    /// (a step's training and validation figures may arrive in separate events).
+    public func merging(_ newer: MetricPoint) -> MetricPoint {
+        var merged = self
+        merged.totalSteps = newer.totalSteps ?? totalSteps
+        merged.epoch = newer.epoch ?? epoch
+        merged.trainLoss = newer.trainLoss ?? trainLoss
+        merged.trainAccuracy = newer.trainAccuracy ?? trainAccuracy
+        merged.validLoss = newer.validLoss ?? validLoss
+        merged.validAccuracy = newer.validAccuracy ?? validAccuracy
+        merged.fullValidLoss = newer.fullValidLoss ?? fullValidLoss
+        merged.fullValidAccuracy = newer.fullValidAccuracy ?? fullValidAccuracy
+        merged.learningRate = newer.learningRate ?? learningRate
+        return merged
+    }
 }
 
 /// One entry of a job's event log.

@@ -70,16 +70,7 @@ public struct MetricsHistory: Sendable, Codable, Equatable {
     ///   - point: one step's figures.
     ///   - now: when it was seen (for `eta`).
     public mutating func record(_ point: MetricPoint, now: Date = Date()) {
-        var merged = byStep[point.step] ?? MetricPoint(step: point.step)
-        if let value = point.totalSteps { merged.totalSteps = value }
-        if let value = point.epoch { merged.epoch = value }
-        if let value = point.trainLoss { merged.trainLoss = value }
-        if let value = point.trainAccuracy { merged.trainAccuracy = value }
-        if let value = point.validLoss { merged.validLoss = value }
-        if let value = point.validAccuracy { merged.validAccuracy = value }
-        if let value = point.fullValidLoss { merged.fullValidLoss = value }
-        if let value = point.fullValidAccuracy { merged.fullValidAccuracy = value }
-        if let value = point.learningRate { merged.learningRate = value }
+        let merged = (byStep[point.step] ?? MetricPoint(step: point.step)).merging(point)
         byStep[point.step] = merged
         if first == nil { first = Sighting(step: point.step, at: now) }
         if point.step > (last?.step ?? Int.min) { last = Sighting(step: point.step, at: now) }

@@ -208,17 +208,7 @@ public struct ExperimentRecord: Sendable, Codable, Equatable {
             if metrics.count > 1, metrics[metrics.count - 2].step > point.step { metrics.sort { $0.step < $1.step } }
             return
         }
-        var merged = metrics[index]
-        merged.totalSteps = point.totalSteps ?? merged.totalSteps
-        merged.epoch = point.epoch ?? merged.epoch
-        merged.trainLoss = point.trainLoss ?? merged.trainLoss
-        merged.trainAccuracy = point.trainAccuracy ?? merged.trainAccuracy
-        merged.validLoss = point.validLoss ?? merged.validLoss
-        merged.validAccuracy = point.validAccuracy ?? merged.validAccuracy
-        merged.fullValidLoss = point.fullValidLoss ?? merged.fullValidLoss
-        merged.fullValidAccuracy = point.fullValidAccuracy ?? merged.fullValidAccuracy
-        merged.learningRate = point.learningRate ?? merged.learningRate
-        metrics[index] = merged
+        metrics[index] = metrics[index].merging(point)
     }
 
     /// The last training loss recorded.

@@ -91,9 +91,8 @@ struct RunsCommand: ParsableCommand {
             if let run = record.runDirectory { lines.append("run folder:  \(run)") }
             lines.append("finetune:    \(record.finetuneVersion)")
             for line in lines { Console.out(line) }
-            let chart = TerminalLossChart.render(
-                train: record.metrics.compactMap { point in point.trainLoss.map { (point.step, $0) } },
-                valid: record.metrics.compactMap { point in point.bestValidLoss.map { (point.step, $0) } })
+            let history = MetricsHistory(record.metrics)
+            let chart = TerminalLossChart.render(train: history.trainSeries, valid: history.validSeries)
             if !chart.isEmpty {
                 Console.out("")
                 for line in chart { Console.out(line) }

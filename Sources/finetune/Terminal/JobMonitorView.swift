@@ -12,10 +12,8 @@ final class JobMonitorView {
     private var lastDraw = Date.distantPast
     private var lastStatus: JobStatus?
     private var estimatedFinish: Date?
-    private(set) var metrics: [MetricPoint] = []
-    /// (step, time) of the first and latest metrics events, for the step rate behind the ETA.
-    private var firstTimed: (step: Int, time: Date)?
-    private var lastTimed: (step: Int, time: Date)?
+    /// Every step's figures so far, and the step rate behind the ETA.
+    private var history = MetricsHistory()
     private var printedSteps: Set<Int> = []
 
     init() {
@@ -37,7 +35,7 @@ final class JobMonitorView {
             if let error = job.error { line(Console.paint("  error: \(error.message)", .red)) }
         case .event(let event):
             if let point = event.metrics {
-                take(point, at: event.createdAt)
+                history.record(point)
                 if !live, shouldPrint(point) { line("  " + progressText()) }
             } else {
                 let paint: (String) -> String = event.level == "error" ? { Console.paint($0, .red) }
@@ -63,30 +61,13 @@ final class JobMonitorView {
 
     /// The chart of everything seen, for the end of the run.
     func finalChart() -> [String] {
-        TerminalLossChart.render(train: series(\.trainLoss), valid: series(\.bestValidLoss), color: color)
-    }
-
-    /// Takes in a metrics point, merging a step's train and validation figures.
-    func take(_ point: MetricPoint, at time: Date) {
-        if let index = metrics.lastIndex(where: { $0.step == point.step }) {
-            var merged = metrics[index]
-            merged.totalSteps = point.totalSteps ?? merged.totalSteps
-            merged.trainLoss = point.trainLoss ?? merged.trainLoss
-            merged.validLoss = point.validLoss ?? merged.validLoss
-            merged.fullValidLoss = point.fullValidLoss ?? merged.fullValidLoss
-            metrics[index] = merged
-        } else {
-            metrics.append(point)
-            metrics.sort { $0.step < $1.step }
-        }
-        if firstTimed == nil { firstTimed = (point.step, time) }
-        if point.step >= (lastTimed?.step ?? 0) { lastTimed = (point.step, time) }
+        TerminalLossChart.render(train: history.trainSeries, valid: history.validSeries, color: color)
     }
 
     /// `[████░░░░] step 12/48  25%  loss 1.2345 (valid 1.4567)  ETA 1m20s`
     func progressText() -> String {
-        guard let latest = metrics.last else { return "" }
-        let total = metrics.compactMap(\.totalSteps).last
+        guard let latest = history.latest else { return "" }
+        let total = history.totalSteps
         var text = ""
         if let total, total > 0 {
             let fraction = min(1, Double(latest.step) / Double(total))
@@ -96,32 +77,20 @@ final class JobMonitorView {
         } else {
             text += "step \(latest.step)"
         }
-        if let loss = metrics.last(where: { $0.trainLoss != nil })?.trainLoss { text += String(format: "  loss %.4f", loss) }
-        if let valid = metrics.last(where: { $0.bestValidLoss != nil })?.bestValidLoss { text += String(format: " (valid %.4f)", valid) }
-        if let eta = eta(total: total) { text += "  ETA " + ProgressBar.duration(eta) }
+        if let loss = history.latestTrainLoss { text += String(format: "  loss %.4f", loss) }
+        if let valid = history.latestValidLoss { text += String(format: " (valid %.4f)", valid) }
+        // The provider's estimated finish where it gives one, else the step rate seen so far.
+        if let finish = estimatedFinish ?? history.eta() { text += "  ETA " + ProgressBar.duration(max(0, finish.timeIntervalSinceNow)) }
         return text
-    }
-
-    /// Seconds left: the provider's estimated finish where it gives one, else the step rate so far.
-    private func eta(total: Int?) -> Double? {
-        if let estimatedFinish { return max(0, estimatedFinish.timeIntervalSinceNow) }
-        guard let total, let first = firstTimed, let last = lastTimed, last.step > first.step else { return nil }
-        let perStep = last.time.timeIntervalSince(first.time) / Double(last.step - first.step)
-        guard perStep > 0 else { return nil }
-        return Double(total - last.step) * perStep - Date().timeIntervalSince(last.time)
     }
 
     private func shouldPrint(_ point: MetricPoint) -> Bool {
         guard !printedSteps.contains(point.step) || point.bestValidLoss != nil else { return false }
-        let total = point.totalSteps ?? metrics.compactMap(\.totalSteps).last ?? 0
+        let total = point.totalSteps ?? history.totalSteps ?? 0
         let every = max(1, total / 20)
         let due = point.step == 1 || point.step % every == 0 || point.step == total || point.bestValidLoss != nil
         if due { printedSteps.insert(point.step) }
         return due
-    }
-
-    private func series(_ value: KeyPath<MetricPoint, Double?>) -> [(step: Int, value: Double)] {
-        metrics.compactMap { point in point[keyPath: value].map { (point.step, $0) } }
     }
 
     private func line(_ text: String) {
@@ -138,13 +107,13 @@ final class JobMonitorView {
     }
 
     private func redraw() {
-        guard live, !metrics.isEmpty else { return }
+        guard live, !history.isEmpty else { return }
         let now = Date()
         guard drawnLines == 0 || now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now
         clearLive()
         let width = max(20, min(60, Self.terminalColumns() - 12))
-        let lines = [progressText()] + TerminalLossChart.render(train: series(\.trainLoss), valid: series(\.bestValidLoss),
+        let lines = [progressText()] + TerminalLossChart.render(train: history.trainSeries, valid: history.validSeries,
                                                                  width: width, height: 6, color: color)
         FileHandle.standardError.write(Data(lines.joined(separator: "\n").utf8))
         drawnLines = lines.count
