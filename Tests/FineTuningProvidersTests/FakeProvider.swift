@@ -27,6 +27,8 @@ actor FakeProvider: FineTuningProvider {
     private let hangFromCall: Int?
     private let hangSeconds: Double
     private(set) var jobCalls = 0
+    /// Hung `job` calls that have come back.
+    private(set) var hungCallsFinished = 0
     private(set) var eventsCalls = 0
     /// The `after` argument of every `events` call, in order.
     private(set) var eventsAfter: [String?] = []
@@ -67,6 +69,7 @@ actor FakeProvider: FineTuningProvider {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
             }
+            hungCallsFinished += 1
         }
         if let error = jobFailure(call) { throw error }
         let stage = stage
