@@ -344,12 +344,16 @@ struct JobsCommand: AsyncParsableCommand {
 
 /// Columns two spaces apart; the last column is not padded.
 enum Table {
-    static func print(_ rows: [[String]]) {
+    /// - Parameter rightAligned: the columns (numbers) padded on the left.
+    static func print(_ rows: [[String]], rightAligned: Set<Int> = []) {
         guard let first = rows.first else { return }
         let widths = first.indices.map { column in rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         for row in rows {
-            let cells = row.indices.map { column in
-                column == row.count - 1 ? row[column] : row[column] + String(repeating: " ", count: widths[column] - row[column].count)
+            let cells = row.indices.map { column -> String in
+                let cell = row[column]
+                if column == row.count - 1 { return cell }
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return rightAligned.contains(column) ? padding + cell : cell + padding
             }
             Console.out(cells.joined(separator: "  "))
         }

@@ -220,25 +220,10 @@ extension ModelsCommand {
                 [listing.record.name, listing.record.baseModel ?? "?",
                  (listing.record.adapterPath ?? "?") + (listing.problem.map { "  (\($0))" } ?? "")]
             }
-            printColumns([header] + rows, rightAligned: [])
+            Table.print([header] + rows)
             let broken = listings.filter(\.missing).map(\.record.name)
             if !broken.isEmpty {
                 Console.err("\(broken.count) fine-tuned model(s) cannot be used: \(broken.joined(separator: ", ")); restore the files, or run `finetune models remove NAME`")
-            }
-        }
-
-        /// Rows as columns two spaces apart; the last column is not padded.
-        private func printColumns(_ rows: [[String]], rightAligned: Set<Int>) {
-            guard let first = rows.first else { return }
-            let widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                let cells = row.indices.map { column -> String in
-                    let cell = row[column]
-                    if column == row.count - 1 { return cell }
-                    let padding = String(repeating: " ", count: widths[column] - cell.count)
-                    return rightAligned.contains(column) ? padding + cell : cell + padding
-                }
-                Console.out(cells.joined(separator: "  "))
             }
         }
 
@@ -253,7 +238,7 @@ extension ModelsCommand {
                         summary.contextLength?.grouped ?? "-", ModelsCommand.megabytes(summary.fileSizeBytes), path]
             }
             // Numbers are right-aligned, text left-aligned; the path is last and not padded.
-            printColumns([header] + rows, rightAligned: [2, 4, 5])
+            Table.print([header] + rows, rightAligned: [2, 4, 5])
             let missing = listings.filter { $0.summary == nil }.map(\.record.name)
             if !missing.isEmpty {
                 Console.err("\(missing.count) model(s) cannot be read: \(missing.joined(separator: ", ")); restore the files, or run `finetune models remove NAME`")

@@ -198,14 +198,6 @@ struct TrainCommand: AsyncParsableCommand {
                     + (color ? "(highlighted)" : "(between [[ and ]])") + (encoded.truncated ? "; cut to --max-length" : ""))
     }
 
-    static func runID(suffix: String?) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let random = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        return "run-\(formatter.string(from: Date()))-\(random)" + (suffix.map { "-\($0)" } ?? "")
-    }
-
     static func locateRun(_ text: String, home: FinetuneHome) throws -> URL {
         let fm = FileManager.default
         let candidates = [URL(fileURLWithPath: text), home.url.appendingPathComponent("runs").appendingPathComponent(text)]

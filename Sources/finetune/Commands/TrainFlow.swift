@@ -248,7 +248,7 @@ struct TrainFlow {
             }
             plan.runDirectory = directory
         } else {
-            plan.runDirectory = home.runDirectory(id: TrainCommand.runID(suffix: command.suffix))
+            plan.runDirectory = home.runDirectory(id: LocalEngineConfiguration.runID(suffix: command.suffix))
         }
         return plan
     }
