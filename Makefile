@@ -17,12 +17,9 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product finetune
 
-# A held-out item of the example's test split, asked of the base and of the fine-tuned model.
-ASK_SYSTEM = You estimate prices of items. Reply only with the price, no explanation.
-ASK_USER   = How much does this cost to the nearest dollar?\n\nLumetrix Webcam\nLumetrix designed this webcam for people who want quality without fuss. Auto-focus and auto light correction keep you sharp on calls. A privacy shutter slides over the lens when not in use.
-
 ## The whole loop on the example dataset (examples/pricer): prepare, validate, split, summarise,
-## fine-tune SmolLM2 with LoRA on this machine, then ask the base and the tuned model.
+## fine-tune SmolLM2 with LoRA on this machine, evaluate the tuned model against its base on the
+## held-out test split, rank them, and write the experiment report.
 example: build
 	@mkdir -p $(OUT)
 	$(FINETUNE) prepare examples/pricer/items.csv --template examples/pricer/template.yaml -o $(OUT)/pricer.jsonl
@@ -34,11 +31,9 @@ example: build
 	$(FINETUNE) train $(OUT)/pricer_train.jsonl --valid $(OUT)/pricer_valid.jsonl --model $(MODEL) \
 	    --suffix pricer --output $(OUT)/pricer-run --runs-dir $(OUT)/runs
 	$(FINETUNE) runs list --runs-dir $(OUT)/runs
-	@echo "--- the base model (true price: \$$108.49):"
-	$(FINETUNE) chat $(MODEL) --temperature 0 --max-tokens 24 --quiet --system "$(ASK_SYSTEM)" "$$(printf '$(ASK_USER)')"
-	@echo "--- the fine-tuned model:"
-	$(FINETUNE) chat $(MODEL) --adapter $(OUT)/pricer-run --temperature 0 --max-tokens 24 --quiet \
-	    --system "$(ASK_SYSTEM)" "$$(printf '$(ASK_USER)')"
+	$(FINETUNE) eval pricer --test $(OUT)/pricer_test.jsonl --baseline $(MODEL) --runs-dir $(OUT)/runs
+	$(FINETUNE) runs leaderboard --runs-dir $(OUT)/runs
+	$(FINETUNE) report pricer --runs-dir $(OUT)/runs
 
 ## Run every test (fetches the default model first: the reference tests run on it), then the
 ## end-to-end tests of `finetune serve` with the official OpenAI Python SDK (scripts/e2e/run.sh).

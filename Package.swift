@@ -35,14 +35,14 @@ let package = Package(
             name: "finetune",
             dependencies: [
                 "ChatDataset", "GGUF", "Tokenization", "LanguageModel", "LoRATraining", "ModelHub", "TensorCore",
-                "APIServer", "FineTuningProviders", "OpenAIAPI",
+                "APIServer", "FineTuningProviders", "OpenAIAPI", "Evaluation", "Charts", "Reporting", "ExperimentTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Rainbow", package: "Rainbow"),
             ]
         ),
         .target(
             name: "ChatDataset",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // BLAS: Debian's OpenBLAS (libopenblas-dev) on Linux, Accelerate on macOS (see shim.h).
         .systemLibrary(
@@ -73,7 +73,7 @@ let package = Package(
         ),
         .target(
             name: "LoRATraining",
-            dependencies: ["LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset"],
+            dependencies: ["LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset", "Charts"],
             swiftSettings: optimized
         ),
         .target(
@@ -111,6 +111,24 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // SVG charts (loss curves, truth-vs-prediction scatter, confusion matrix) and their PNG copies.
+        .target(name: "Charts"),
+        // `finetune eval`: test sets, answer extraction, metrics, baseline comparison, evaluation records
+        // and the leaderboard.
+        .target(
+            name: "Evaluation",
+            dependencies: ["FineTuningProviders", "ChatDataset"]
+        ),
+        // `finetune report`: the experiment document (Markdown and self-contained HTML) of a run.
+        .target(name: "Reporting", dependencies: ["Charts", "FineTuningProviders", "OpenAIAPI"]),
+        // Experiment tracking on an MLflow tracking server (REST API).
+        .target(
+            name: "ExperimentTracking",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FineTuningProviders"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Charts", "FineTuningProviders", "OpenAIAPI"]),
+        .testTarget(name: "ExperimentTrackingTests", dependencies: ["ExperimentTracking"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(
             name: "FineTuningProvidersTests",

@@ -9,7 +9,7 @@ struct FineTune: AsyncParsableCommand {
         abstract: "Prepare data, fine-tune language models and evaluate them.",
         version: "0.1.0",
         subcommands: [PrepareCommand.self, ValidateCommand.self, StatsCommand.self, SplitCommand.self, PricingCommand.self,
-                      ModelsCommand.self, TrainCommand.self, UploadCommand.self, JobsCommand.self, RunsCommand.self, ChatCommand.self, ExportCommand.self, TokenizeCommand.self, BenchCommand.self,
+                      ModelsCommand.self, TrainCommand.self, UploadCommand.self, JobsCommand.self, RunsCommand.self, EvalCommand.self, ReportCommand.self, ChatCommand.self, ExportCommand.self, TokenizeCommand.self, BenchCommand.self,
                       ServeCommand.self]
     )
 

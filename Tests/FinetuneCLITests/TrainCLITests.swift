@@ -125,6 +125,32 @@ struct TrainCLITests {
         #expect(shown.status == 0)
         #expect(shown.stdout.contains(output))
         #expect(shown.stdout.contains("• training loss"))
+
+        // The run evaluated by its name against its base, then its report: the reference template's
+        // sections in order, filled from the record and the evaluation.
+        let test = home.appendingPathComponent("test.jsonl")
+        let firstThree = try String(contentsOfFile: examplesPath, encoding: .utf8).split(separator: "\n").prefix(3).joined(separator: "\n")
+        try Data((firstThree + "\n").utf8).write(to: test)
+        let evaluated = try CLI.run(["eval", "recorded", "--test", test.path, "--baseline", model, "--max-tokens", "8",
+                                     "--threads", "2", "--runs-dir", runs.path], environment: ["FINETUNE_HOME": home.path])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(evaluated.stdout.contains("AFTER: \(output)"))
+        let reported = try CLI.run(["report", "recorded", "--runs-dir", runs.path], environment: ["FINETUNE_HOME": home.path])
+        #expect(reported.status == 0, "\(reported.stderr)")
+        let reportFolder = runs.appendingPathComponent("reports").appendingPathComponent(String(files[0].dropLast(5)))
+        let markdown = try String(contentsOf: reportFolder.appendingPathComponent("report.md"), encoding: .utf8)
+        var position = markdown.startIndex
+        for heading in ["## Experiment Overview", "## Objective", "## Dataset Information", "## Training Parameters",
+                        "## Training Process", "## Evaluation", "### Quantitative Metrics", "### Qualitative Evaluation",
+                        "### Comparison Analysis", "## Observations", "## Conclusions", "## Next Steps", "## Resources"] {
+            let found = try #require(markdown.range(of: heading, range: position..<markdown.endIndex), "\(heading) missing or out of order")
+            position = found.upperBound
+        }
+        #expect(markdown.contains("| Metric | Pre-Tuning Score | Post-Tuning Score | Improvement |"))
+        #expect(markdown.contains(output))
+        #expect(markdown.contains("![Training and validation loss](loss.svg)"))
+        let html = try String(contentsOf: reportFolder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<svg") && !html.contains("<script"))
     }
 
     @Test("an exploding loss stops the run with a clear message and the last good checkpoint intact")

@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import LoRATraining
+@testable import Charts
 import Testing
 
 /// Parses an SVG with Foundation's XML parser (libxml2 on Linux), which rejects documents that

@@ -1,3 +1,4 @@
+import struct ChatDataset.DataProvenance
 import Foundation
 import OpenAIAPI
 
@@ -50,6 +51,9 @@ public struct ExperimentRecord: Sendable, Codable, Equatable {
     public var runDirectory: String?
     /// The command line that made the run.
     public var command: [String]
+    /// How the training file was made (`finetune prepare`, `finetune split`), from its
+    /// `.provenance.json` sidecar; nil when it has none.
+    public var dataPreparation: [DataProvenance.Step]?
 
     /// The reference file's `training_stats`.
     public struct Stats: Sendable, Codable, Equatable {
@@ -182,6 +186,7 @@ public struct ExperimentRecord: Sendable, Codable, Equatable {
         case cost, error
         case runDirectory = "run_directory"
         case command
+        case dataPreparation = "data_preparation"
     }
 
     /// Takes in a look at the job: status, model names, times, hyperparameters, tokens, error, cost.

@@ -1,5 +1,4 @@
 import ChatDataset
-import Crypto
 import Foundation
 
 /// The folder of run records (`runs/` in the current directory unless `--runs-dir` or `FINETUNE_RUNS_DIR`
@@ -97,19 +96,16 @@ public struct ExperimentRecordStore: Sendable {
 
     /// The SHA-256 of a file, hex, read in 1 MB pieces.
     public static func sha256(of url: URL) throws -> String {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
+        do { return try DataProvenance.sha256(of: url) } catch {
             throw ProviderError.invalidRequest("cannot read \(url.path) to fingerprint it; check the path")
         }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// Letters, digits, `.`, `-` and `_`; anything else becomes `-`.
-    static func safeName(_ name: String) -> String {
+    /// - Parameter empty: the name to use when `name` is empty.
+    public static func safeName(_ name: String, empty: String = "run") -> String {
         let cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") ? $0 : "-" })
-        return cleaned.isEmpty ? "run" : cleaned
+        return cleaned.isEmpty ? empty : cleaned
     }
 
     static var encoder: JSONEncoder {

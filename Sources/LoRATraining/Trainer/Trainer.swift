@@ -1,3 +1,4 @@
+import Charts
 import ChatDataset
 import Foundation
 import GGUF

@@ -75,15 +75,15 @@ struct ExportCommand: ParsableCommand {
                 }
                 progress.finish()
                 Console.out("Wrote the merged model (\(mergedType.rawValue), \(ModelsCommand.megabytes(fileSize(url)))): \(url.path)")
-                Console.out("  finetune chat \(Self.quoted(url.path))")
-                Console.out("  llama-cli -m \(Self.quoted(url.path))")
+                Console.out("  finetune chat \(CommandLineText.quoted(url.path))")
+                Console.out("  llama-cli -m \(CommandLineText.quoted(url.path))")
             }
             if let ggufAdapter {
                 let url = URL(fileURLWithPath: ggufAdapter).standardizedFileURL
                 try export { () throws(ExportError) in try GGUFAdapterFormat.write(adapter, base: file, to: url) }
                 Console.out("Wrote the llama.cpp LoRA adapter (rank \(adapter.rank), \(ModelsCommand.megabytes(fileSize(url)))): \(url.path)")
-                Console.out("  finetune chat \(Self.quoted(selection.baseName)) --adapter \(Self.quoted(url.path))")
-                Console.out("  llama-cli -m \(Self.quoted(selection.baseURL.path)) --lora \(Self.quoted(url.path))")
+                Console.out("  finetune chat \(CommandLineText.quoted(selection.baseName)) --adapter \(CommandLineText.quoted(url.path))")
+                Console.out("  llama-cli -m \(CommandLineText.quoted(selection.baseURL.path)) --lora \(CommandLineText.quoted(url.path))")
             }
             if let peft {
                 let url = URL(fileURLWithPath: peft, isDirectory: true).standardizedFileURL
@@ -95,7 +95,7 @@ struct ExportCommand: ParsableCommand {
                                                 dropout: origin.dropout, to: url)
                 }
                 Console.out("Wrote the PEFT adapter (rank \(adapter.rank)): \(url.path)")
-                Console.out("  finetune chat \(Self.quoted(selection.baseName)) --adapter \(Self.quoted(url.path))")
+                Console.out("  finetune chat \(CommandLineText.quoted(selection.baseName)) --adapter \(CommandLineText.quoted(url.path))")
                 Console.out("  PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(\"\(origin.baseModel)\"), \"\(url.path)\")")
             }
         }
@@ -132,14 +132,5 @@ struct ExportCommand: ParsableCommand {
 
     private func fileSize(_ url: URL) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
-    }
-
-    /// A path or name as a shell word: quoted when it holds anything but safe characters.
-    static func quoted(_ text: String) -> String {
-        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_~")
-        guard !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) else {
-            return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        }
-        return text
     }
 }

@@ -47,23 +47,28 @@ final class RecordKeeper: @unchecked Sendable {
     private var lastWrite = Date.distantPast
     let store: ExperimentRecordStore
     let url: URL
+    /// Told every change (an experiment tracker's feed); called outside the lock.
+    private let onChange: (@Sendable (ExperimentRecord) -> Void)?
 
-    init(store: ExperimentRecordStore, url: URL, record: ExperimentRecord) {
+    init(store: ExperimentRecordStore, url: URL, record: ExperimentRecord,
+         onChange: (@Sendable (ExperimentRecord) -> Void)? = nil) {
         self.store = store
         self.url = url
         value = record
+        self.onChange = onChange
     }
 
     var record: ExperimentRecord { lock.withLock { value } }
 
     /// Changes the record and writes it (now when `force`, else when a second has passed).
     func update(force: Bool = true, _ change: (inout ExperimentRecord) -> Void) {
-        lock.withLock {
+        let changed = lock.withLock { () -> ExperimentRecord in
             change(&value)
             let now = Date()
-            guard force || now.timeIntervalSince(lastWrite) >= 1 else { return }
-            write(now)
+            if force || now.timeIntervalSince(lastWrite) >= 1 { write(now) }
+            return value
         }
+        onChange?(changed)
     }
 
     /// Writes whatever is pending.

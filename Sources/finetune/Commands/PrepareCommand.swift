@@ -125,7 +125,18 @@ struct PrepareCommand: ParsableCommand {
             return try DatasetPreparer(options: options).run(input: input, output: output) { progress.update($0, nil) }
         }
         progress.finish()
-        for line in Self.summary(report, output: output) { Console.err(line) }
+        let summary = Self.summary(report, output: output)
+        for line in summary { Console.err(line) }
+        guard output != "-" else { return }
+        let inputURL = URL(fileURLWithPath: input)
+        let step = DataProvenance.Step(command: CommandLineText.typed,
+                                       summary: summary.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; "),
+                                       input: input, inputSHA256: try? DataProvenance.sha256(of: inputURL))
+        do {
+            try DataProvenance.record(step, producing: URL(fileURLWithPath: output), examples: report.examplesWritten)
+        } catch {
+            Console.err("warning: \(error); the data's preparation steps won't appear in run reports")
+        }
     }
 
     /// The readable summary: a headline, then each skip reason with its count and first lines.

@@ -55,6 +55,7 @@ struct SplitCommand: ParsableCommand {
             try DatasetSplitter.split(path: file, options: options, progress: progress.update)
         }
         progress.finish()
+        recordProvenance(report)
         if json {
             try Console.printJSON(report)
             return
@@ -80,6 +81,30 @@ struct SplitCommand: ParsableCommand {
         }
         if report.blankLinesDropped > 0 {
             Console.err("\(report.blankLinesDropped.grouped) blank lines were dropped")
+        }
+    }
+}
+
+extension SplitCommand {
+    /// Writes each split file's provenance: the input's steps, then this split.
+    func recordProvenance(_ report: SplitReport) {
+        let counts = SplitPart.allCases.compactMap { part -> String? in
+            report.files[part.rawValue] == nil ? nil : "\(part.rawValue) \(report.counts[keyPath: part.countPath].grouped)"
+        }
+        let total = report.counts.train + report.counts.valid + report.counts.test
+        var summary = "Split \(total.grouped) examples into " + counts.joined(separator: ", ") + " (seed \(seed)"
+        summary += stratifyBy.map { ", stratified by \($0))" } ?? ")"
+        let input = URL(fileURLWithPath: file)
+        let step = DataProvenance.Step(command: CommandLineText.typed, summary: summary, input: file,
+                                       inputSHA256: try? DataProvenance.sha256(of: input))
+        for part in SplitPart.allCases {
+            guard let path = report.files[part.rawValue] else { continue }
+            do {
+                try DataProvenance.record(step, producing: URL(fileURLWithPath: path),
+                                          examples: report.counts[keyPath: part.countPath], inheritingFrom: input)
+            } catch {
+                Console.err("warning: \(error); the data's preparation steps won't appear in run reports")
+            }
         }
     }
 }

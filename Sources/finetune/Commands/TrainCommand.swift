@@ -62,6 +62,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-monitor"), help: "Create the job and return; follow it later with `finetune jobs events ID --follow`.")
     var noMonitor = false
 
+    @OptionGroup(title: "Experiment tracking") var mlflow: MLflowOptions
+
     @Flag(name: .shortAndLong, help: "Don't ask before spending money.")
     var yes = false
 
@@ -96,6 +98,9 @@ struct TrainCommand: AsyncParsableCommand {
     var showMask = false
 
     func validate() throws {
+        if noMonitor, mlflow.uri != nil {
+            throw ValidationError("--mlflow logs the metrics as the job runs, which --no-monitor skips; drop one of them")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
         guard train != nil || resume != nil else { throw ValidationError("Give the training file (or --resume RUN).") }
         if let suffix, suffix.isEmpty || suffix.count > 40 || suffix.contains(where: { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "_" }) {

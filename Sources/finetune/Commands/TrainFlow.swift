@@ -65,6 +65,7 @@ struct TrainFlow {
         record.cost.estimatedUSD = cost.usd
         record.cost.estimateBasis = cost.basis
         record.runDirectory = plan.runDirectory?.path
+        record.dataPreparation = DataProvenance.read(for: URL(fileURLWithPath: inputFile))?.steps
         if existing == nil {
             record.datasets = try Console.reportingProviderErrors {
                 try [("train", plan.train, statistics.trainingStats.processedConversations)]
@@ -77,10 +78,14 @@ struct TrainFlow {
                     }
             }
         }
-        let keeper = RecordKeeper(store: store, url: recordURL, record: record)
+        let tracking = try await TrainTracking.start(command.mlflow, record: record)
+        var observe: (@Sendable (ExperimentRecord) -> Void)?
+        if let tracking { observe = { record in tracking.observe(record) } }
+        let keeper = RecordKeeper(store: store, url: recordURL, record: record, onChange: observe)
         keeper.flush()
         Console.err("Run record: \(recordURL.path)")
 
+        var failure: (any Error)?
         do {
             try await train(plan, kind: kind, inProcess: inProcess, home: home, keeper: keeper)
         } catch let error as ProviderError {
@@ -89,8 +94,12 @@ struct TrainFlow {
                 if record.jobID == nil { record.status = "not_started" }
             }
             Console.err(Console.paint("finetune: error: \(error.description)", .red))
-            throw ExitCode(1)
+            failure = ExitCode(1)
+        } catch {
+            failure = error
         }
+        await tracking?.finish(record: keeper.record, recordURL: keeper.url, store: store)
+        if let failure { throw failure }
     }
 
     /// Upload, create, follow, report.

@@ -46,6 +46,17 @@ struct ProviderConnection: ParsableArguments {
 
     /// A client for the provider's HTTP API. For `local`, the default is a `finetune serve` on 127.0.0.1:8089.
     func httpProvider(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any FineTuningProvider {
+        let client = try apiClient(environment: environment)
+        switch provider {
+        case .together: return TogetherProvider(client: client)
+        case .openai, .local: return OpenAIProvider(kind: provider, client: client)
+        }
+    }
+
+    /// The HTTP client of the provider's API, with the key, `--timeout` and `--retries` (retries are
+    /// announced on standard error).
+    /// - Throws: `ProviderError.missingAPIKey` for a hosted provider without a key.
+    func apiClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> APIClient {
         let url = resolvedBaseURL(environment: environment) ?? provider.defaultBaseURL
         var key = apiKey ?? environment[provider.apiKeyVariable].flatMap { $0.isEmpty ? nil : $0 }
         if key == nil {
@@ -58,14 +69,10 @@ struct ProviderConnection: ParsableArguments {
         policy.maxAttempts = retries + 1
         var timeouts = Timeouts.default
         timeouts.request = timeout
-        let client = APIClient(provider: provider, baseURL: url, apiKey: key, retry: policy, timeouts: timeouts,
-                               onRetry: { notice in
+        return APIClient(provider: provider, baseURL: url, apiKey: key, retry: policy, timeouts: timeouts,
+                         onRetry: { notice in
             Console.err(Console.paint("  \(notice)", .yellow))
         })
-        switch provider {
-        case .together: return TogetherProvider(client: client)
-        case .openai, .local: return OpenAIProvider(kind: provider, client: client)
-        }
     }
 
     /// The provider for commands that manage jobs (`upload`, `jobs`, `models --provider`): for local, the jobs of a

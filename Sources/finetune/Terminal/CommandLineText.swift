@@ -14,4 +14,18 @@ enum CommandLineText {
             }
         }
     }
+
+    /// `text` as a POSIX shell reads it back: unchanged when it is plain, else in single quotes.
+    static func quoted(_ text: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_~")
+        guard !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) else {
+            return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        return text
+    }
+
+    /// This process's command line as a user would type it again: `finetune prepare items.csv -o 'my file.jsonl'`.
+    static var typed: String {
+        (["finetune"] + CommandLine.arguments.dropFirst().map(quoted)).joined(separator: " ")
+    }
 }

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Evaluation
+import ExperimentTracking
+import FineTuningProviders
+import Foundation
+import Reporting
+
+/// `finetune train --mlflow URI`: the run's parameters at the start, its metrics per step as they
+/// arrive, and at the end its status and artifacts (the run record, the report, the loss chart and
+/// metrics of a local run). A tracking failure after the start is a warning: training goes on.
+final class TrainTracking: @unchecked Sendable {
+    // @unchecked: `logged` is only touched under `lock`; `session` is an actor.
+    let session: MLflowSession
+    private let lock = NSLock()
+    private var logged: Set<String> = []
+
+    private init(session: MLflowSession) {
+        self.session = session
+    }
+
+    /// Starts the MLflow run. An unreachable server stops `train` before anything is spent.
+    static func start(_ options: MLflowOptions, record: ExperimentRecord) async throws -> TrainTracking? {
+        guard let url = options.url else { return nil }
+        var params: [String: String] = ["base_model": record.baseModel, "provider": record.provider.rawValue]
+        for (key, value) in record.trainingParameters { params[key] = JobsCommand.text(value) }
+        for dataset in record.datasets {
+            params["\(dataset.role)_file"] = dataset.path
+            params["\(dataset.role)_sha256"] = dataset.sha256
+            if let examples = dataset.examples { params["\(dataset.role)_examples"] = String(examples) }
+        }
+        do {
+            let session = try await MLflowSession.start(
+                trackingURI: url, experiment: options.experiment, runName: record.name,
+                tags: ["finetune.kind": "train", "finetune.provider": record.provider.rawValue, "finetune.base_model": record.baseModel],
+                params: params.filter { !$0.value.isEmpty }, warn: Self.warn)
+            Console.err("MLflow: logging to \(session.runURL)")
+            return TrainTracking(session: session)
+        } catch {
+            Console.err(Console.paint("finetune: error: MLflow: \(error)", .red))
+            throw ExitCode(1)
+        }
+    }
+
+    static let warn: @Sendable (String) -> Void = { message in
+        Console.err(Console.paint("finetune: warning: MLflow: \(message); training goes on, the record keeps every metric", .yellow))
+    }
+
+    /// Takes in the record after a change: new metric points and resolved hyperparameters go out.
+    func observe(_ record: ExperimentRecord) {
+        var points: [MLflowMetric] = []
+        lock.withLock {
+            for point in record.metrics {
+                let figures: [(String, Double?)] = [
+                    ("train_loss", point.trainLoss), ("train_accuracy", point.trainAccuracy),
+                    ("valid_loss", point.bestValidLoss), ("valid_mean_token_accuracy", point.fullValidAccuracy ?? point.validAccuracy),
+                    ("learning_rate", point.learningRate),
+                ]
+                for case let (key, value?) in figures where value.isFinite {
+                    guard logged.insert("\(key)@\(point.step)").inserted else { continue }
+                    points.append(MLflowMetric(key: key, value: value, step: point.step))
+                }
+            }
+        }
+        guard !points.isEmpty else { return }
+        let session = session
+        Task { await session.log(points) }
+    }
+
+    /// Ends the MLflow run with the job's outcome and uploads the artifacts.
+    func finish(record: ExperimentRecord, recordURL: URL, store: ExperimentRecordStore) async {
+        observe(record)
+        var tags: [String: String] = ["finetune.status": record.status]
+        if let model = record.outputName { tags["finetune.fine_tuned_model"] = model }
+        if let job = record.jobID { tags["finetune.job_id"] = job }
+        await session.setTags(tags)
+        var artifacts: [(file: URL, path: String?)] = [(recordURL, nil)]
+        artifacts += Self.report(run: record, file: recordURL, store: store)
+        if let directory = record.runDirectory.map({ URL(fileURLWithPath: $0) }) {
+            for name in ["loss.svg", "metrics.jsonl"] where FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
+                artifacts.append((directory.appendingPathComponent(name), "run"))
+            }
+        }
+        let status: MLflowRunStatus = switch record.status {
+        case "succeeded": .finished
+        case "cancelled", "paused", "running", "queued", "validating": .killed
+        default: .failed
+        }
+        await session.finish(status: status, artifacts: artifacts)
+        Console.err("MLflow: run \(status.rawValue.lowercased()): \(session.runURL)")
+    }
+
+    /// Writes the run's report and returns its files as artifacts under `report/`.
+    static func report(run: ExperimentRecord, file: URL, store: ExperimentRecordStore) -> [(file: URL, path: String?)] {
+        do {
+            let files = try ExperimentReport.write(RunReport.input(run: run, file: file, store: store),
+                                                   to: RunReport.folder(for: file, store: store))
+            return files.map { ($0, "report") }
+        } catch {
+            Console.err(Console.paint("finetune: warning: the report could not be written: \(error)", .yellow))
+            return []
+        }
+    }
+}
+
+/// `finetune eval --mlflow URI`: the evaluation as an MLflow run: its settings as parameters, each
+/// metric of the model (and `baseline.<metric>`, `improvement.<metric>`), each example's absolute
+/// error as a step series for numbers, and the evaluation folder (and the run's report) as artifacts.
+enum EvalTracking {
+    static func log(_ record: EvaluationRecord, folder: URL, lines: [ExampleLine], options: MLflowOptions,
+                    store: ExperimentRecordStore) async throws {
+        guard let url = options.url else { return }
+        var params: [String: String] = [
+            "model": record.model.model, "provider": record.model.provider, "test_file": record.test.path,
+            "test_sha256": record.test.sha256, "test_examples": String(record.test.examples), "task": record.task.rawValue,
+            "tolerance": record.tolerance.description, "temperature": String(record.decoding.temperature),
+            "max_tokens": String(record.decoding.maxTokens),
+        ]
+        if let baseline = record.baseline { params["baseline"] = baseline.model }
+        if let extract = record.extract { params["extract"] = extract }
+        if let run = record.model.run { params["run"] = run.name }
+        let session: MLflowSession
+        do {
+            session = try await MLflowSession.start(
+                trackingURI: url, experiment: options.experiment, runName: "eval \(record.name)",
+                tags: ["finetune.kind": "eval", "finetune.model": record.model.model], params: params,
+                warn: { Console.err(Console.paint("finetune: warning: MLflow: \($0)", .yellow)) })
+        } catch {
+            Console.err(Console.paint("finetune: error: MLflow: \(error) (the evaluation itself is saved in \(folder.path))", .red))
+            throw ExitCode(1)
+        }
+        var metrics: [MLflowMetric] = []
+        func add(_ prefix: String, _ values: [MetricValue]) {
+            for metric in values { if let value = metric.value, value.isFinite { metrics.append(MLflowMetric(key: MLflowNames.key(prefix + metric.key), value: value, step: 0)) } }
+        }
+        add("", record.model.metrics)
+        if let baseline = record.baseline { add("baseline.", baseline.metrics) }
+        for row in record.comparison ?? [] {
+            if let gain = row.improvement, gain.isFinite { metrics.append(MLflowMetric(key: MLflowNames.key("improvement." + row.key), value: gain, step: 0)) }
+        }
+        if let flips = record.flips {
+            metrics.append(MLflowMetric(key: "flips.wrong_to_right", value: Double(flips.wrongToRight.count), step: 0))
+            metrics.append(MLflowMetric(key: "flips.right_to_wrong", value: Double(flips.rightToWrong.count), step: 0))
+        }
+        if record.task == .numeric {
+            for line in lines {
+                if let error = line.model.error { metrics.append(MLflowMetric(key: "example.abs_error", value: abs(error), step: line.index)) }
+                if let error = line.baseline?.error { metrics.append(MLflowMetric(key: "baseline.example.abs_error", value: abs(error), step: line.index)) }
+            }
+        }
+        await session.log(metrics)
+        var artifacts: [(file: URL, path: String?)] = [
+            (folder.appendingPathComponent(EvaluationStore.recordFileName), nil),
+            (folder.appendingPathComponent(EvaluationStore.examplesFileName), nil),
+        ]
+        artifacts += record.files.charts.map { (folder.appendingPathComponent($0), "charts") }
+        if let run = record.model.run, let found = try? store.find(run.recordFile) {
+            artifacts += TrainTracking.report(run: found.record, file: found.url, store: store)
+        }
+        await session.finish(status: .finished, artifacts: artifacts)
+        Console.err("MLflow: logged the evaluation to \(session.runURL)")
+    }
+}
