@@ -35,12 +35,14 @@ example: build
 	$(FINETUNE) runs leaderboard --runs-dir $(OUT)/runs
 	$(FINETUNE) report pricer --runs-dir $(OUT)/runs
 
-## Run every test (fetches the default model first: the reference tests run on it), then the
-## end-to-end tests of `finetune serve` with the official OpenAI Python SDK (scripts/e2e/run.sh).
+## Run every test (fetches the default model first: the reference tests run on it; installs MLflow
+## in .venv-mlflow: the tracking tests start a real MLflow server on loopback), then the end-to-end
+## tests of `finetune serve` with the official OpenAI Python SDK and of the CLI (scripts/e2e/run.sh).
 test: setup
 	$(SWIFT) build --build-tests
 	$$($(SWIFT) build --show-bin-path)/finetune models pull $(MODEL)
-	$(SWIFT) test --skip-build
+	scripts/mlflow/setup_venv.sh
+	FINETUNE_MLFLOW_PYTHON="$$(scripts/mlflow/setup_venv.sh | tail -1)" $(SWIFT) test --skip-build
 	scripts/e2e/run.sh
 
 ## Run the benchmarks (generates a 1 GB file under .bench/ the first time).

@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoRATrainingTests",
-            dependencies: ["LoRATraining", "LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset"],
+            dependencies: ["LoRATraining", "LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset", "Charts"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], exclude: ["Fixtures"]),

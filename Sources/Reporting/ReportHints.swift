@@ -38,10 +38,15 @@ enum ReportHints {
     /// moved the good way: "the largest error fell from 300.0 to 120.0: fewer wild outliers".
     static func outlierFindings(_ evaluation: ReportEvaluation) -> [(text: String, better: Bool)] {
         var findings: [(text: String, better: Bool)] = []
-        if let model = evaluation.maxAbsError.model, let baseline = evaluation.maxAbsError.baseline, model != baseline {
+        // A change of the largest error under 10 % says nothing; "fewer wild outliers" also needs the
+        // share of far-off answers not to have grown.
+        if let model = evaluation.maxAbsError.model, let baseline = evaluation.maxAbsError.baseline, baseline > 0,
+           abs(model - baseline) / baseline >= 0.1 {
             let fell = model < baseline
+            let shares = evaluation.outlierShare
+            let fewer = fell && (shares.model == nil || shares.baseline == nil || shares.model! <= shares.baseline!)
             findings.append(("the largest error \(fell ? "fell" : "rose") from \(ReportFormat.number(baseline)) to \(ReportFormat.number(model))"
-                + (fell ? ": fewer wild outliers" : ": some answers are further off than before"), fell))
+                + (fewer ? ": fewer wild outliers" : fell ? "" : ": some answers are further off than before"), fell))
         }
         if let model = evaluation.outlierShare.model, let baseline = evaluation.outlierShare.baseline, model != baseline {
             findings.append(("answers off by more than twice the tolerance: \(ReportFormat.percent(baseline)) → \(ReportFormat.percent(model))",

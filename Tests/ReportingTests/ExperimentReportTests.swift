@@ -105,6 +105,14 @@ struct ExperimentReportTests {
         better.rows[0] = ReportMetricRow(name: "MAE", baseline: 45.2, model: 40.1, improvement: 5.1, relativeImprovement: 5.1 / 45.2,
                                          isFraction: false, higherIsBetter: false)
         #expect(ReportHints.outliers(better).map(\.text).first == "the largest error fell from 300.0 to 120.0: fewer wild outliers")
+        // A largest error that hardly moved says nothing, and one that fell while more answers went far
+        // off is no sign of fewer outliers.
+        var still = evaluation
+        still.maxAbsError = (model: 1486.0, baseline: 1486.5)
+        #expect(!ReportHints.outlierFindings(still).contains { $0.text.hasPrefix("the largest error") })
+        var spread = evaluation
+        spread.outlierShare = (model: 0.92, baseline: 0.75)
+        #expect(ReportHints.outlierFindings(spread).first?.text == "the largest error fell from 300.0 to 120.0")
         // Training loss averaged over 40 / 20 = 2 steps: steps 19–20 (1.55, 1.50) and 39–40 (0.55, 0.50).
         #expect(ReportHints.validationLoss(input.run.metrics)
             == "validation loss rose after step 20 (1.20 → 1.45) while training loss fell (1.52 → 0.525): the model is learning the training set by heart; try fewer epochs or a lower learning rate")

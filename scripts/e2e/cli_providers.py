@@ -196,6 +196,36 @@ class CLITest:
         raw = json.loads(self.cli("runs", "show", self.job_id, "--json").stdout)
         check(raw == record, "runs show --json is not the record")
 
+    def hosted_eval(self) -> None:
+        """`finetune eval` through the OpenAI provider (chat completions of finetune serve) answers exactly
+        as the in-process engine does on the same fine-tuned model: greedy decoding either way."""
+        record = json.loads(self.record_path.read_text())
+        test = write_jsonl(self.workdir / "test.jsonl", capital_datasets(train=16, valid=4)[1])
+        common = ["--test", str(test), "--baseline", self.args.model, "--max-tokens", "8", "--threads", "2"]
+        hosted = self.cli("eval", "e2e", *common, "--name", "hosted", *self.connection())
+        check("BEFORE:" in hosted.stdout and "AFTER:" in hosted.stdout, "eval's table", hosted.stdout)
+        self.cli("eval", record["output_name"], *common, "--name", "here")
+        evaluations = {}
+        for name in ("hosted", "here"):
+            folders = sorted((self.runs / "evals").glob(f"{name}_eval_*"))
+            check(len(folders) == 1, f"one evaluation named {name}", folders)
+            lines = [json.loads(line) for line in (folders[0] / "examples.jsonl").read_text().splitlines()]
+            evaluations[name] = (json.loads((folders[0] / "evaluation.json").read_text()), lines)
+        (hosted_record, hosted_lines), (local_record, local_lines) = evaluations["hosted"], evaluations["here"]
+        check(hosted_record["model"]["provider"] == "openai" and hosted_record["baseline"]["provider"] == "openai",
+              "the hosted evaluation went through the provider", hosted_record["model"], hosted_record["baseline"])
+        check(hosted_record["model"]["run"]["job_id"] == self.job_id, "the evaluation names its run", hosted_record["model"])
+        check(local_record["model"]["provider"] == "local", "the second evaluation ran here", local_record["model"])
+        check(len(hosted_lines) == 4 and len(local_lines) == 4, "four answers each", len(hosted_lines), len(local_lines))
+        for side in ("model", "baseline"):
+            hosted_answers = [line[side]["answer"] for line in hosted_lines]
+            local_answers = [line[side]["answer"] for line in local_lines]
+            check(hosted_answers == local_answers, f"{side}: served and in-process answers differ", hosted_answers, local_answers)
+        check(hosted_record["model"]["metrics"] == local_record["model"]["metrics"], "the metrics differ",
+              hosted_record["model"]["metrics"], local_record["model"]["metrics"])
+        board = self.cli("runs", "leaderboard").stdout
+        check(record["output_name"] in board and "(baseline)" in board, "the leaderboard lists the models", board)
+
     def no_monitor_then_follow(self) -> None:
         result = self.cli(*self.train_args(self.workdir / "train.jsonl", "--suffix", "later", "--epochs", "1", "--no-monitor"))
         job_id = result.stdout.strip()
@@ -278,6 +308,7 @@ class CLITest:
             steps.run("start the server, write the data", self.setup)
             steps.run("train: validate, cost, upload, create, follow, record", self.one_step_flow)
             steps.run("upload, jobs list/get/events/checkpoints, models hosted, runs list/show", self.job_commands)
+            steps.run("eval through the provider answers as the engine here does", self.hosted_eval)
             steps.run("--no-monitor, then jobs events --follow completes the record", self.no_monitor_then_follow)
             steps.run("Ctrl-C leaves the job running; re-attach", self.interrupt_and_reattach)
             steps.run("the server dies mid-run and comes back: the monitor carries on", self.server_dies_mid_run)

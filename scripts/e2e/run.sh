@@ -8,10 +8,12 @@
 #   2. crash_test.py: SIGKILL and SIGTERM mid-training, restart, the job finishes intact;
 #   3. cli_providers.py: `finetune train --provider openai --base-url …` and the `jobs`, `upload`,
 #      `models hosted` and `runs` commands against a real server: records, Ctrl-C, a server that dies
-#      mid-run, cancelled and failing jobs, bad keys.
+#      mid-run, cancelled and failing jobs, bad keys; `finetune eval` through the provider;
+#   4. mlflow_cli.py: `finetune train` and `finetune eval` with --mlflow against a real MLflow server
+#      (.venv-mlflow, scripts/mlflow/setup_venv.sh), checked with MLflow's own client.
 #
 # Sets up .venv-e2e (scripts/e2e/setup_venv.sh) on first use. Every server started is killed on
-# exit. E2E_KEEP=1 keeps the temporary folder (homes, data, server logs); E2E_ONLY=workflow|crash|cli
+# exit. E2E_KEEP=1 keeps the temporary folder (homes, data, server logs); E2E_ONLY=workflow|crash|cli|mlflow
 # runs one part; E2E_SERVER_ARGS adds options to the crash test's servers (e.g. "--threads 1");
 # E2E_MODEL_GGUF points at the base model's GGUF when it is not in the default finetune home.
 # Exits non-zero when a part fails.
@@ -129,6 +131,14 @@ run_cli() {
         --workdir "$WORK/cli"
 }
 
+run_mlflow() {
+    local home="$WORK/home-mlflow" python
+    scripts/e2e/register_model.sh "$FINETUNE_BIN" "$home" "$MODEL" || return 1
+    python="$(scripts/mlflow/setup_venv.sh | tail -1)" || return 1
+    child "$python" scripts/e2e/mlflow_cli.py --home "$home" --finetune-bin "$FINETUNE_BIN" --model "$MODEL" \
+        --workdir "$WORK/mlflow"
+}
+
 declare -a NAMES=() RESULTS=() TIMES=()
 FAILED=0
 part() {
@@ -148,6 +158,7 @@ echo "e2e: finetune serve with the OpenAI SDK and the finetune CLI ($FINETUNE_BI
 part workflow run_workflow
 part crash run_crash
 part cli run_cli
+part mlflow run_mlflow
 
 echo
 echo "== e2e summary"

@@ -3,7 +3,7 @@
 # and scripts/e2e/mlflow_cli.py log to (scripts/mlflow/server.py starts one). Pinned to the version
 # the client was checked against; MLFLOW_VERSION overrides it. Idempotent: returns at once when the
 # venv already holds that version. Takes about a minute and 850 MB the first time. Prints the
-# venv's python path as its last line.
+# venv's python path (absolute) as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -12,17 +12,24 @@ final class TrainTracking: @unchecked Sendable {
     // @unchecked: `logged` is only touched under `lock`; `session` is an actor.
     let session: MLflowSession
     private let lock = NSLock()
+    /// "key@step" of the metric points sent.
     private var logged: Set<String> = []
+    /// The params sent (MLflow keeps a param's first value: each is sent once).
+    private var params: Set<String>
+    /// The latest hand-over to the session; each waits for the one before, and `finish` for the last.
+    private var lastSend: Task<Void, Never>?
 
-    private init(session: MLflowSession) {
+    private init(session: MLflowSession, params: Set<String>) {
         self.session = session
+        self.params = params
     }
 
     /// Starts the MLflow run. An unreachable server stops `train` before anything is spent.
     static func start(_ options: MLflowOptions, record: ExperimentRecord) async throws -> TrainTracking? {
         guard let url = options.url else { return nil }
         var params: [String: String] = ["base_model": record.baseModel, "provider": record.provider.rawValue]
-        for (key, value) in record.trainingParameters { params[key] = JobsCommand.text(value) }
+        // Values left to the provider (null, "auto") are sent once it has resolved them.
+        for (key, value) in record.trainingParameters where value != .null { params[key] = JobsCommand.text(value) }
         for dataset in record.datasets {
             params["\(dataset.role)_file"] = dataset.path
             params["\(dataset.role)_sha256"] = dataset.sha256
@@ -34,7 +41,7 @@ final class TrainTracking: @unchecked Sendable {
                 tags: ["finetune.kind": "train", "finetune.provider": record.provider.rawValue, "finetune.base_model": record.baseModel],
                 params: params.filter { !$0.value.isEmpty }, warn: Self.warn)
             Console.err("MLflow: logging to \(session.runURL)")
-            return TrainTracking(session: session)
+            return TrainTracking(session: session, params: Set(params.keys))
         } catch {
             Console.err(Console.paint("finetune: error: MLflow: \(error)", .red))
             throw ExitCode(1)
@@ -42,33 +49,51 @@ final class TrainTracking: @unchecked Sendable {
     }
 
     static let warn: @Sendable (String) -> Void = { message in
-        Console.err(Console.paint("finetune: warning: MLflow: \(message); training goes on, the record keeps every metric", .yellow))
+        Console.err(Console.paint("finetune: warning: \(message) (the run record keeps every metric)", .yellow))
     }
 
-    /// Takes in the record after a change: new metric points and resolved hyperparameters go out.
+    /// Takes in the record after a change: new metric points (named as the record names them) and the
+    /// hyperparameters the provider resolved go out.
     func observe(_ record: ExperimentRecord) {
-        var points: [MLflowMetric] = []
         lock.withLock {
-            for point in record.metrics {
-                let figures: [(String, Double?)] = [
-                    ("train_loss", point.trainLoss), ("train_accuracy", point.trainAccuracy),
-                    ("valid_loss", point.bestValidLoss), ("valid_mean_token_accuracy", point.fullValidAccuracy ?? point.validAccuracy),
-                    ("learning_rate", point.learningRate),
-                ]
-                for case let (key, value?) in figures where value.isFinite {
-                    guard logged.insert("\(key)@\(point.step)").inserted else { continue }
-                    points.append(MLflowMetric(key: key, value: value, step: point.step))
-                }
+            let (resolved, points) = pending(record)
+            guard !resolved.isEmpty || !points.isEmpty else { return }
+            let session = session, previous = lastSend
+            lastSend = Task {
+                await previous?.value
+                if !resolved.isEmpty { await session.logParams(resolved) }
+                if !points.isEmpty { await session.log(points) }
             }
         }
-        guard !points.isEmpty else { return }
-        let session = session
-        Task { await session.log(points) }
+    }
+
+    /// What `record` holds that was not sent yet; marks it sent. Called under `lock`.
+    private func pending(_ record: ExperimentRecord) -> (params: [String: String], points: [MLflowMetric]) {
+        var points: [MLflowMetric] = []
+        var resolved: [String: String] = [:]
+        for (key, value) in record.hyperparameters where value != .null && !params.contains(key) {
+            params.insert(key)
+            resolved[key] = JobsCommand.text(value)
+        }
+        for point in record.metrics {
+            let figures: [(String, Double?)] = [
+                ("train_loss", point.trainLoss), ("train_accuracy", point.trainAccuracy),
+                ("valid_loss", point.validLoss), ("valid_mean_token_accuracy", point.validAccuracy),
+                ("full_valid_loss", point.fullValidLoss), ("full_valid_mean_token_accuracy", point.fullValidAccuracy),
+                ("learning_rate", point.learningRate),
+            ]
+            for case let (key, value?) in figures where value.isFinite {
+                guard logged.insert("\(key)@\(point.step)").inserted else { continue }
+                points.append(MLflowMetric(key: key, value: value, step: point.step))
+            }
+        }
+        return (resolved, points)
     }
 
     /// Ends the MLflow run with the job's outcome and uploads the artifacts.
     func finish(record: ExperimentRecord, recordURL: URL, store: ExperimentRecordStore) async {
         observe(record)
+        await lock.withLock { lastSend }?.value
         var tags: [String: String] = ["finetune.status": record.status]
         if let model = record.outputName { tags["finetune.fine_tuned_model"] = model }
         if let job = record.jobID { tags["finetune.job_id"] = job }
@@ -123,7 +148,7 @@ enum EvalTracking {
             session = try await MLflowSession.start(
                 trackingURI: url, experiment: options.experiment, runName: "eval \(record.name)",
                 tags: ["finetune.kind": "eval", "finetune.model": record.model.model], params: params,
-                warn: { Console.err(Console.paint("finetune: warning: MLflow: \($0)", .yellow)) })
+                warn: { Console.err(Console.paint("finetune: warning: \($0)", .yellow)) })
         } catch {
             Console.err(Console.paint("finetune: error: MLflow: \(error) (the evaluation itself is saved in \(folder.path))", .red))
             throw ExitCode(1)
