@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoRATrainingTests",
-            dependencies: ["LoRATraining", "LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset", "Charts"],
+            dependencies: ["LoRATraining", "LanguageModel", "TensorCore", "TensorKernels", "GGUF", "Tokenization", "ChatDataset"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], exclude: ["Fixtures"]),

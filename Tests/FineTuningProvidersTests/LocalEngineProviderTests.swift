@@ -193,8 +193,12 @@ struct LocalEngineConfigurationTests {
                 == "ft:smollm2-135m-instruct:pricer:\(random)")
         #expect(LocalEngineConfiguration.fineTunedModelName(baseModel: "/models/SmolLM2.Q8_0.gguf", suffix: nil, runDirectory: run)
                 == "ft:smollm2.q8_0:lora:\(random)")
+        // A folder named otherwise (--output DIR): six hex digits of its path's SHA-256
+        // (`printf /tmp/mine | sha256sum`), so two such folders never share a name.
         #expect(LocalEngineConfiguration.fineTunedModelName(baseModel: "m", suffix: nil, runDirectory: URL(fileURLWithPath: "/tmp/mine"))
-                == "ft:m:lora:run")
+                == "ft:m:lora:454671")
+        #expect(LocalEngineConfiguration.fineTunedModelName(baseModel: "m", suffix: nil, runDirectory: URL(fileURLWithPath: "/tmp/other"))
+                == "ft:m:lora:627258")
     }
 
     @Test("a request's choices override the configured options; a multiplier scales the base rate")

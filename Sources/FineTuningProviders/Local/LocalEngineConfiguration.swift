@@ -1,4 +1,5 @@
 import ChatDataset
+import Crypto
 import Foundation
 import LanguageModel
 import LoRATraining
@@ -43,10 +44,19 @@ public struct LocalEngineConfiguration: Sendable {
         return "run-\(formatter.string(from: now))-\(random)" + (suffix.map { "-\($0)" } ?? "")
     }
 
-    /// The fine-tuned model's registered name, `ft:<base>:<suffix or lora>:<run's random id>`, as
-    /// `finetune train` names it.
+    /// The fine-tuned model's registered name, `ft:<base>:<suffix or lora>:<id>`, as `finetune train`
+    /// names it: the id is the run id's random part, or for a folder named otherwise (`--output DIR`)
+    /// six hex digits of its path's SHA-256, so that runs in different folders never share a name and
+    /// a run resumed in its folder keeps its own.
     public static func fineTunedModelName(baseModel: String, suffix: String?, runDirectory: URL) -> String {
-        let id = String(runDirectory.lastPathComponent.split(separator: "-").dropFirst(3).first ?? "run")
+        let parts = runDirectory.lastPathComponent.split(separator: "-")
+        let id: String
+        if parts.count >= 4, parts[0] == "run", parts[1].count == 8, parts[2].count == 6, parts[1].allSatisfy(\.isNumber) {
+            id = String(parts[3])
+        } else {
+            let digest = SHA256.hash(data: Data(runDirectory.standardizedFileURL.path.utf8))
+            id = digest.prefix(3).map { String(format: "%02x", $0) }.joined()
+        }
         let base = baseModel.lowercased().hasSuffix(".gguf")
             ? URL(fileURLWithPath: baseModel).deletingPathExtension().lastPathComponent.lowercased() : baseModel
         return "ft:\(base):\(suffix ?? "lora"):\(id)"

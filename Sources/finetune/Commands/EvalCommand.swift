@@ -1,8 +1,8 @@
 import ArgumentParser
-import Charts
 import Evaluation
 import FineTuningProviders
 import Foundation
+import TensorCore
 
 extension TaskKind: ExpressibleByArgument {}
 
@@ -78,7 +78,7 @@ struct EvalCommand: AsyncParsableCommand {
     var seed: Int = 42
 
     @Option(help: "Compute threads for a local model (default: every core).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int = ThreadPool.defaultThreadCount
 
     @Option(help: ArgumentHelp("The evaluation's name (default: the model's).", valueName: "name"))
     var name: String?

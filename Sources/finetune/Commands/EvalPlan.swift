@@ -1,4 +1,3 @@
-import Charts
 import Evaluation
 import FineTuningProviders
 import Foundation
@@ -60,13 +59,5 @@ struct EvalPlan {
 
     func lines(model: [ExampleScore], baseline: [ExampleScore]?) -> [ExampleLine] {
         ExampleLine.lines(examples: examples, model: model, baseline: baseline, task: task, extractor: extractor)
-    }
-
-    /// The tolerance as the charts take it.
-    var chartTolerance: ChartTolerance {
-        switch tolerance {
-        case .relative(let share): ChartTolerance(relative: share)
-        case .absolute(let amount): ChartTolerance(absolute: amount)
-        }
     }
 }

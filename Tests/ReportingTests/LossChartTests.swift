@@ -1,47 +1,9 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 @testable import Charts
 import Testing
 
-/// Parses an SVG with Foundation's XML parser (libxml2 on Linux), which rejects documents that
-/// are not well-formed, and keeps what the tests look at.
-private final class SVGReader: NSObject, XMLParserDelegate {
-    struct Element {
-        var name: String
-        var attributes: [String: String]
-    }
-    var elements: [Element] = []
-    var texts: [String] = []
-    private var text = ""
-
-    static func parse(_ svg: String) throws -> SVGReader {
-        let reader = SVGReader()
-        let parser = XMLParser(data: Data(svg.utf8))
-        parser.delegate = reader
-        guard parser.parse() else {
-            throw ParseFailure(description: "line \(parser.lineNumber), column \(parser.columnNumber): \(parser.parserError.map { "\($0)" } ?? "?")")
-        }
-        return reader
-    }
-
-    struct ParseFailure: Error, CustomStringConvertible { var description: String }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        elements.append(Element(name: name, attributes: attributes))
-        text = ""
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !trimmed.isEmpty { texts.append(trimmed) }
-        text = ""
-    }
-
+extension SVGElements {
+    /// Elements of one name whose class attribute is exactly `className`.
     func elements(_ name: String, class className: String) -> [Element] {
         elements.filter { $0.name == name && $0.attributes["class"] == className }
     }
@@ -67,7 +29,7 @@ struct LossChartTests {
     @Test("the SVG is well-formed XML with the title escaped, every point, a smoothed line and a legend")
     func wellFormed() throws {
         let svg = LossChart.svg(train: Self.train, valid: Self.valid, title: "run <ftjob-1> & \"pricer\"")
-        let reader = try SVGReader.parse(svg)
+        let reader = try SVGElements.parse(svg)
         #expect(reader.elements.first?.name == "svg")
         #expect(reader.texts.contains("run <ftjob-1> & \"pricer\""))
         #expect(reader.points(ofPolyline: "train").count == 120)
@@ -82,7 +44,7 @@ struct LossChartTests {
 
     @Test("points map to the plot: later steps to the right, higher losses up, all inside the axes")
     func coordinates() throws {
-        let reader = try SVGReader.parse(LossChart.svg(train: Self.train, valid: Self.valid, title: "t"))
+        let reader = try SVGElements.parse(LossChart.svg(train: Self.train, valid: Self.valid, title: "t"))
         let train = reader.points(ofPolyline: "train")
         #expect(zip(train, train.dropFirst()).allSatisfy { $0.x < $1.x })
         let highest = try #require(Self.train.indices.max { Self.train[$0].loss < Self.train[$1].loss })
@@ -98,7 +60,7 @@ struct LossChartTests {
 
     @Test("axis ticks are round numbers covering the data")
     func ticks() throws {
-        let reader = try SVGReader.parse(LossChart.svg(train: Self.train, valid: [], title: "t"))
+        let reader = try SVGElements.parse(LossChart.svg(train: Self.train, valid: [], title: "t"))
         let low = Self.train.map(\.loss).min() ?? 0, high = Self.train.map(\.loss).max() ?? 0
         let scale = NiceScale(low: low, high: high, maxTicks: 6, integral: false)
         #expect(scale.low <= low && scale.high >= high)
@@ -112,11 +74,11 @@ struct LossChartTests {
 
     @Test("no points, one point, NaN losses: still a well-formed chart")
     func edgeCases() throws {
-        let empty = try SVGReader.parse(LossChart.svg(train: [], valid: [], title: "empty"))
+        let empty = try SVGElements.parse(LossChart.svg(train: [], valid: [], title: "empty"))
         #expect(empty.texts.contains("no losses recorded yet"))
-        let one = try SVGReader.parse(LossChart.svg(train: [(step: 1, loss: 2.5)], valid: [], title: "one"))
+        let one = try SVGElements.parse(LossChart.svg(train: [(step: 1, loss: 2.5)], valid: [], title: "one"))
         #expect(one.points(ofPolyline: "train").count == 1)
-        let nan = try SVGReader.parse(LossChart.svg(train: [(1, 2), (2, .nan), (3, .infinity), (4, 1.5)], valid: [(4, .nan)], title: "nan"))
+        let nan = try SVGElements.parse(LossChart.svg(train: [(1, 2), (2, .nan), (3, .infinity), (4, 1.5)], valid: [(4, .nan)], title: "nan"))
         #expect(nan.points(ofPolyline: "train").count == 2)
         #expect(nan.elements("circle", class: "valid-point").isEmpty)
     }
