@@ -113,6 +113,10 @@ struct EvalCLITests {
         let metric = try CLI.run(["eval", model, "--test", good.path, "--metric", "accurracy", "--runs-dir", folder.path])
         #expect(metric.status == 2)
         #expect(metric.stderr.contains("accurracy") && metric.stderr.contains("mae"), "\(metric.stderr)")
+        // An MLflow server that cannot be reached stops the command before any model is asked.
+        let tracking = try CLI.run(["eval", model, "--test", good.path, "--runs-dir", folder.path, "--mlflow", "http://127.0.0.1:9"])
+        #expect(tracking.status == 1)
+        #expect(tracking.stderr.contains("cannot reach the MLflow server") && tracking.stderr.contains("127.0.0.1:9"), "\(tracking.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("evals").path))
     }
 }

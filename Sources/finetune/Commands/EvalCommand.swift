@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evaluation
+import ExperimentTracking
 import FineTuningProviders
 import Foundation
 import TensorCore
@@ -110,12 +111,21 @@ struct EvalCommand: AsyncParsableCommand {
         Console.err("Evaluating \(target.name)" + (base.map { " against \($0.name)" } ?? "") + " on \(set.examples.count) examples of \(test) "
                     + "(\(plan.task.rawValue) answers; " + plan.metrics.map(\.name).joined(separator: ", ") + ")")
 
+        let evaluationName = name ?? target.run?.name ?? target.name
+        let tracking = try await EvalTracking.start(mlflow, name: evaluationName, model: target, baseline: base, set: set, plan: plan)
+
         // The baseline first: "before", then "after".
         var before: (scores: [ExampleScore], evaluation: ModelEvaluation)?
-        if let base { before = try await pass(of: base, on: set, plan: plan) }
-        let after = try await pass(of: target, on: set, plan: plan)
+        let after: (scores: [ExampleScore], evaluation: ModelEvaluation)
+        do {
+            if let base { before = try await pass(of: base, on: set, plan: plan) }
+            after = try await pass(of: target, on: set, plan: plan)
+        } catch {
+            await tracking?.finish(status: .failed, artifacts: [])
+            throw error
+        }
 
-        var record = plan.record(name: name ?? target.run?.name ?? target.name, set: set, model: after.evaluation,
+        var record = plan.record(name: evaluationName, set: set, model: after.evaluation,
                                  baseline: before?.evaluation, modelScores: after.scores, baselineScores: before?.scores)
         let lines = plan.lines(model: after.scores, baseline: before?.scores)
         let evaluations = EvaluationStore(runsDirectory: store.directory)
@@ -132,7 +142,7 @@ struct EvalCommand: AsyncParsableCommand {
         } else {
             EvalSummary.print(record, lines: lines, folder: folder)
         }
-        try await EvalTracking.log(record, folder: folder, lines: lines, options: mlflow, store: store)
+        if let tracking { await EvalTracking.finish(tracking, record: record, folder: folder, lines: lines, store: store) }
     }
 
     /// One model's pass over the test set, with a progress bar and ETA, then its scores.

@@ -131,28 +131,36 @@ final class TrainTracking: @unchecked Sendable {
 /// metric of the model (and `baseline.<metric>`, `improvement.<metric>`), each example's absolute
 /// error as a step series for numbers, and the evaluation folder (and the run's report) as artifacts.
 enum EvalTracking {
-    static func log(_ record: EvaluationRecord, folder: URL, lines: [ExampleLine], options: MLflowOptions,
-                    store: ExperimentRecordStore) async throws {
-        guard let url = options.url else { return }
+    /// Starts the MLflow run before any model is asked, so that an unreachable server stops the
+    /// command before it spends anything; nil without `--mlflow`.
+    static func start(_ options: MLflowOptions, name: String, model: EvalTarget, baseline: EvalTarget?, set: EvalSet,
+                      plan: EvalPlan) async throws -> MLflowSession? {
+        guard let url = options.url else { return nil }
         var params: [String: String] = [
-            "model": record.model.model, "provider": record.model.provider, "test_file": record.test.path,
-            "test_sha256": record.test.sha256, "test_examples": String(record.test.examples), "task": record.task.rawValue,
-            "tolerance": record.tolerance.description, "temperature": String(record.decoding.temperature),
-            "max_tokens": String(record.decoding.maxTokens),
+            "model": model.name, "provider": model.provider, "test_file": set.url.path,
+            "test_sha256": set.sha256, "test_examples": String(set.examples.count), "task": plan.task.rawValue,
+            "tolerance": plan.tolerance.description, "temperature": "0", "max_tokens": String(plan.maxTokens),
+            "metrics": plan.metrics.map(\.description).joined(separator: ","),
         ]
-        if let baseline = record.baseline { params["baseline"] = baseline.model }
-        if let extract = record.extract { params["extract"] = extract }
-        if let run = record.model.run { params["run"] = run.name }
-        let session: MLflowSession
+        if let baseline { params["baseline"] = baseline.name; params["baseline_provider"] = baseline.provider }
+        if let extract = plan.extractor.pattern { params["extract"] = extract }
+        if let run = model.run { params["run"] = run.name }
         do {
-            session = try await MLflowSession.start(
-                trackingURI: url, experiment: options.experiment, runName: "eval \(record.name)",
-                tags: ["finetune.kind": "eval", "finetune.model": record.model.model], params: params,
+            let session = try await MLflowSession.start(
+                trackingURI: url, experiment: options.experiment, runName: "eval \(name)",
+                tags: ["finetune.kind": "eval", "finetune.model": model.name], params: params,
                 warn: { Console.err(Console.paint("finetune: warning: \($0)", .yellow)) })
+            Console.err("MLflow: logging to \(session.runURL)")
+            return session
         } catch {
-            Console.err(Console.paint("finetune: error: MLflow: \(error) (the evaluation itself is saved in \(folder.path))", .red))
+            Console.err(Console.paint("finetune: error: MLflow: \(error)", .red))
             throw ExitCode(1)
         }
+    }
+
+    /// Logs the evaluation's figures and files and ends the run.
+    static func finish(_ session: MLflowSession, record: EvaluationRecord, folder: URL, lines: [ExampleLine],
+                       store: ExperimentRecordStore) async {
         var metrics: [MLflowMetric] = []
         func add(_ prefix: String, _ values: [MetricValue]) {
             for metric in values { if let value = metric.value, value.isFinite { metrics.append(MLflowMetric(key: MLflowNames.key(prefix + metric.key), value: value, step: 0)) } }
