@@ -24,10 +24,14 @@ public enum Tolerance: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Whether `prediction` is within the tolerance of `truth`: |p − t| ≤ tol (relative: ≤ tol·|t|),
     /// with a slack of 1e-9·max(1, |t|) so that a value on the boundary counts despite rounding.
     public func contains(_ prediction: Double, truth: Double) -> Bool {
-        let slack = 1e-9 * max(1, abs(truth))
+        abs(prediction - truth) <= allowance(for: truth) + 1e-9 * max(1, abs(truth))
+    }
+
+    /// How far from `truth` an answer may be: tol·|t| (relative) or tol (absolute).
+    public func allowance(for truth: Double) -> Double {
         switch self {
-        case .relative(let share): return abs(prediction - truth) <= share * abs(truth) + slack
-        case .absolute(let amount): return abs(prediction - truth) <= amount + slack
+        case .relative(let share): share * abs(truth)
+        case .absolute(let amount): amount
         }
     }
 

@@ -37,9 +37,10 @@ struct ReportCommand: ParsableCommand {
         let store = location.store
         let (url, record) = try Console.reportingProviderErrors { try store.find(reference) }
         let input = RunReport.input(run: record, file: url, store: store)
-        let folder = output.map { URL(fileURLWithPath: $0) } ?? RunReport.folder(for: url, store: store)
         let files = try Console.reportingErrors(exitStatus: 1) {
-            do throws(ReportError) { return try ExperimentReport.write(input, to: folder) } catch { throw CLIError(error.description) }
+            do throws(ReportError) {
+                return try RunReport.write(input, to: output.map { URL(fileURLWithPath: $0) }, store: store)
+            } catch { throw CLIError(error.description) }
         }
         if input.evaluation == nil {
             Console.err(Console.paint("The run has not been evaluated yet: the report's evaluation is empty. Run "
@@ -60,6 +61,11 @@ enum RunReport {
     static func folder(for recordFile: URL, store: ExperimentRecordStore) -> URL {
         store.directory.appendingPathComponent("reports", isDirectory: true)
             .appendingPathComponent(recordFile.deletingPathExtension().lastPathComponent, isDirectory: true)
+    }
+
+    /// Writes the report into `folder`, else `runs/reports/<record>/`; returns the files written.
+    static func write(_ input: ReportInput, to folder: URL? = nil, store: ExperimentRecordStore) throws(ReportError) -> [URL] {
+        try ExperimentReport.write(input, to: folder ?? self.folder(for: input.runFile, store: store))
     }
 
     static func input(run: ExperimentRecord, file: URL, store: ExperimentRecordStore) -> ReportInput {
@@ -94,7 +100,7 @@ enum RunReport {
                     line.expectedValue.flatMap { truth in score.value.map { (truth, $0) } }
                 }
                 guard !pairs.isEmpty else { return nil }
-                let far = pairs.filter { truth, prediction in abs(prediction - truth) > 2 * allowance(record.tolerance, truth) }
+                let far = pairs.filter { truth, prediction in abs(prediction - truth) > 2 * record.tolerance.allowance(for: truth) }
                 return Double(far.count) / Double(pairs.count)
             }
             let model = lines.map(\.model), baseline = lines.compactMap(\.baseline)
@@ -102,14 +108,6 @@ enum RunReport {
             result.outlierShare = (outliers(model), baseline.isEmpty ? nil : outliers(baseline))
         }
         return result
-    }
-
-    /// How far from `truth` the tolerance allows.
-    private static func allowance(_ tolerance: Tolerance, _ truth: Double) -> Double {
-        switch tolerance {
-        case .relative(let share): share * abs(truth)
-        case .absolute(let amount): amount
-        }
     }
 
     /// Up to three prompts answered by both models: for numbers, the largest improvement, the largest

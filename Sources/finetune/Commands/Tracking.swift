@@ -117,8 +117,7 @@ final class TrainTracking: @unchecked Sendable {
     /// Writes the run's report and returns its files as artifacts under `report/`.
     static func report(run: ExperimentRecord, file: URL, store: ExperimentRecordStore) -> [(file: URL, path: String?)] {
         do {
-            let files = try ExperimentReport.write(RunReport.input(run: run, file: file, store: store),
-                                                   to: RunReport.folder(for: file, store: store))
+            let files = try RunReport.write(RunReport.input(run: run, file: file, store: store), store: store)
             return files.map { ($0, "report") }
         } catch {
             Console.err(Console.paint("finetune: warning: the report could not be written: \(error)", .yellow))
