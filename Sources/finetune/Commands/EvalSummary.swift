@@ -7,21 +7,21 @@ enum EvalSummary {
     static func print(_ record: EvaluationRecord, lines: [ExampleLine], folder: URL) {
         Console.out("")
         if let baseline = record.baseline, let rows = record.comparison {
-            Table.print([["METRIC", "BEFORE: " + short(baseline.model), "AFTER: " + short(record.model.model), "IMPROVEMENT"]]
+            Table.print([["METRIC", "BEFORE: " + Table.clip(baseline.model), "AFTER: " + Table.clip(record.model.model), "IMPROVEMENT"]]
                         + rows.map { row in
                             [row.name, value(row.baseline, fraction: row.isFraction), value(row.model, fraction: row.isFraction),
                              improvement(row)]
                         }, rightAligned: [1, 2])
         } else {
-            Table.print([["METRIC", short(record.model.model)]]
+            Table.print([["METRIC", Table.clip(record.model.model)]]
                         + record.model.metrics.map { [$0.name, value($0.value, fraction: $0.isFraction)] }, rightAligned: [1])
         }
         for evaluation in [record.baseline, record.model].compactMap({ $0 }) {
             if let parsed = evaluation.parsed, parsed < record.test.examples {
-                Console.out("  \(short(evaluation.model)): \(record.test.examples - parsed) of \(record.test.examples) answers hold no number (left out of MAE, RMSE, MAPE; misses in Within)")
+                Console.out("  \(Table.clip(evaluation.model)): \(record.test.examples - parsed) of \(record.test.examples) answers hold no number (left out of MAE, RMSE, MAPE; misses in Within)")
             }
             if evaluation.failures > 0 {
-                Console.out("  \(short(evaluation.model)): \(evaluation.failures) requests failed (counted as wrong)")
+                Console.out("  \(Table.clip(evaluation.model)): \(evaluation.failures) requests failed (counted as wrong)")
             }
         }
         if let flips = record.flips {
@@ -56,13 +56,9 @@ enum EvalSummary {
         return text + (gain > 0 ? " better" : " worse")
     }
 
-    static func short(_ text: String, _ width: Int = 40) -> String {
-        text.count > width ? String(text.prefix(width - 1)) + "…" : text
-    }
-
     static func quote(_ text: String?) -> String {
         guard let text else { return "(no answer)" }
         let flat = text.replacingOccurrences(of: "\n", with: " ")
-        return "\"" + (flat.count > 40 ? String(flat.prefix(39)) + "…" : flat) + "\""
+        return "\"" + Table.clip(flat) + "\""
     }
 }

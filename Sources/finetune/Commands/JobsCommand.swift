@@ -344,6 +344,11 @@ struct JobsCommand: AsyncParsableCommand {
 
 /// Columns two spaces apart; the last column is not padded.
 enum Table {
+    /// `text` cut to `width` characters, the last one an ellipsis when it was longer.
+    static func clip(_ text: String, _ width: Int = 40) -> String {
+        text.count > width ? String(text.prefix(width - 1)) + "…" : text
+    }
+
     /// - Parameter rightAligned: the columns (numbers) padded on the left.
     static func print(_ rows: [[String]], rightAligned: Set<Int> = []) {
         guard let first = rows.first else { return }

@@ -153,7 +153,7 @@ extension RunsCommand {
                     + others.compactMap { key in group.rows.first?.metrics.first { $0.key == key }?.name.uppercased() }
                     + ["PROVIDER", "RUN", "EVALUATED"]
                 let rows = group.rows.enumerated().map { rank, row in
-                    [row.value == nil ? "-" : "\(rank + 1)", EvalSummary.short(row.model, 48) + (row.isBaseline ? " (baseline)" : ""),
+                    [row.value == nil ? "-" : "\(rank + 1)", Table.clip(row.model, 48) + (row.isBaseline ? " (baseline)" : ""),
                      EvalSummary.value(row.value, fraction: group.metric.isFraction)]
                         + others.map { key in
                             let metric = row.metrics.first { $0.key == key }

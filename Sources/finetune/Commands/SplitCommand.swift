@@ -71,7 +71,7 @@ struct SplitCommand: ParsableCommand {
             Console.out("")
             Console.out("by \(stratifyBy ?? "key"):" + StatsTable.lpad("train", 10) + StatsTable.lpad("valid", 8) + StatsTable.lpad("test", 8))
             for (name, counts) in report.strata.sorted(by: { $0.value.train + $0.value.valid + $0.value.test > $1.value.train + $1.value.valid + $1.value.test }).prefix(20) {
-                let label = name.count > 30 ? String(name.prefix(29)) + "…" : name
+                let label = Table.clip(name, 30)
                 Console.out("  " + StatsTable.pad(label, 30) + StatsTable.lpad(counts.train.grouped, 8) + StatsTable.lpad(counts.valid.grouped, 8) + StatsTable.lpad(counts.test.grouped, 8))
             }
             if report.strata.count > 20 { Console.out("  … \(report.strata.count - 20) more values (--json lists all)") }
